@@ -1,0 +1,73 @@
+import { cacheRoot } from "../binaries/cache.js";
+import { ALL_TOOLS } from "../binaries/install.js";
+import { describeTool, isMissing, locate } from "../binaries/locate.js";
+import { tryOutput, which } from "../binaries/run-tool.js";
+import { versions } from "../binaries/versions.js";
+import { probeDocker } from "../providers/containers/docker-probe.js";
+
+export interface DoctorLine {
+  item: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface DoctorReport {
+  lines: DoctorLine[];
+  /** The embedded default (local etcd + local control plane) can run without installing anything. */
+  localReady: boolean;
+}
+
+export async function runDoctor(): Promise<DoctorReport> {
+  const lines: DoctorLine[] = [];
+  lines.push({ item: "node", ok: true, detail: process.version });
+  const go = await tryOutput("go", ["version"]);
+  lines.push({
+    item: "go",
+    ok: go !== undefined,
+    detail: go ?? "not found (needed to build etcd 3.6 and kube-apiserver)",
+  });
+  const openssl = await tryOutput("openssl", ["version"]);
+  lines.push({
+    item: "openssl",
+    ok: openssl !== undefined,
+    detail: openssl ?? "not found (needed for the control plane's TLS)",
+  });
+  let localReady = openssl !== undefined;
+  for (const tool of ALL_TOOLS) {
+    const found = await locate(tool);
+    if (isMissing(found)) {
+      localReady = false;
+      lines.push({ item: tool, ok: false, detail: found.reason });
+    } else {
+      lines.push({ item: tool, ok: true, detail: `${found.version} at ${found.path} (${found.source})` });
+    }
+  }
+  const docker = await probeDocker();
+  lines.push({ item: "docker", ok: docker.available, detail: docker.detail });
+  const kind = await which(process.env.KIND ?? "kind");
+  const kindVersion = kind ? await tryOutput(kind, ["version"]) : undefined;
+  lines.push({
+    item: "kind",
+    ok: kind !== undefined && docker.available,
+    detail: kind
+      ? `${kindVersion ?? "unknown version"} at ${kind}${docker.available ? "" : " (unusable: no Docker engine)"}`
+      : "not on PATH",
+  });
+  lines.push({
+    item: "cache",
+    ok: true,
+    detail: `${cacheRoot()} (wanted: etcd ${versions.etcd}, kube-apiserver ${versions.kube})`,
+  });
+  return { lines, localReady };
+}
+
+export function formatDoctor(report: DoctorReport): string {
+  const width = Math.max(...report.lines.map((l) => l.item.length));
+  const rows = report.lines.map((l) => `${l.ok ? "ok  " : "no  "} ${l.item.padEnd(width)}  ${l.detail}`);
+  const verdict = report.localReady
+    ? "local backend ready: local etcd + local control plane"
+    : "local backend not ready: run `storeshift install`";
+  return `${rows.join("\n")}\n\n${verdict}\n`;
+}
+
+export { describeTool };

@@ -1,0 +1,279 @@
+import { randomBytes } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { ensureBinary } from "../../binaries/install.js";
+import type { Binary } from "../../binaries/locate.js";
+import { registerCleanup } from "../../common/cleanup.js";
+import { StoreshiftError } from "../../common/errors.js";
+import { log } from "../../common/log.js";
+import { makeTempDir, removeDir } from "../../common/temp.js";
+import { waitUntil } from "../../common/wait.js";
+import { ManagedProcess } from "../../process/managed-process.js";
+import { freePorts } from "../../process/ports.js";
+
+export type EtcdLine = "v2-capable" | "current";
+
+export interface LocalEtcdOptions {
+  /** "v2-capable" = Debian's etcd 3.4.23 (v2 API, `etcdctl migrate`); "current" = etcd 3.6.x. */
+  line?: EtcdLine;
+  members?: number;
+  /** Serve the v2 API (`--enable-v2`); only etcd <= 3.4 has it. */
+  enableV2?: boolean;
+  snapshotCount?: number;
+  maxRequestBytes?: number;
+  /** Used in member names, log lines and the temp dir name. */
+  name?: string;
+  startTimeoutMs?: number;
+  /** Extra flags for every member, e.g. `--auto-compaction-retention=1`. */
+  extraArgs?: string[];
+}
+
+export interface EtcdMemberInfo {
+  name: string;
+  clientUrl: string;
+  peerUrl: string;
+  dataDir: string;
+  /** etcd keeps its WAL in <data-dir>/member/wal unless --wal-dir is given. */
+  walDir: string;
+  logFile: string;
+}
+
+/** One member of a started cluster. Stopping it keeps its data dir, so it can be migrated or restarted. */
+export class EtcdMember {
+  readonly process: ManagedProcess;
+  constructor(
+    readonly info: EtcdMemberInfo,
+    command: string,
+    args: string[],
+    private readonly startTimeoutMs: number,
+  ) {
+    this.process = new ManagedProcess({
+      name: `etcd member ${info.name}`,
+      command,
+      args,
+      logFile: info.logFile,
+    });
+  }
+
+  get name(): string {
+    return this.info.name;
+  }
+  get clientUrl(): string {
+    return this.info.clientUrl;
+  }
+  get running(): boolean {
+    return this.process.running;
+  }
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
+  /** Starts the member (again) and waits until its /health endpoint says true. */
+  async start(): Promise<void> {
+    this.spawn();
+    await this.waitHealthy();
+  }
+
+  spawn(): void {
+    this.process.start();
+  }
+
+  async waitHealthy(): Promise<void> {
+    await waitUntil(
+      `etcd member ${this.name} at ${this.clientUrl} /health`,
+      () => isHealthy(this.clientUrl),
+      {
+        timeoutMs: this.startTimeoutMs,
+        abort: () => this.process.exitReason(),
+      },
+    );
+  }
+
+  /** Graceful stop (SIGTERM): etcd closes its WAL and backend cleanly. */
+  stop(): Promise<void> {
+    return this.process.stop();
+  }
+  /** SIGKILL: a crash. The data dir stays as it was at that instant. */
+  kill(): Promise<void> {
+    return this.process.kill();
+  }
+  pause(): void {
+    this.process.pause();
+  }
+  resume(): void {
+    this.process.resume();
+  }
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+}
+
+export async function isHealthy(clientUrl: string): Promise<boolean> {
+  const response = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(2000) });
+  if (!response.ok) return false;
+  const body = (await response.json()) as { health?: string };
+  return body.health === "true";
+}
+
+/** A started local etcd cluster on 127.0.0.1: endpoints, members, and stop(). */
+export class StartedLocalEtcd {
+  private stopped = false;
+  constructor(
+    readonly name: string,
+    readonly binary: Binary,
+    readonly members: EtcdMember[],
+    readonly rootDir: string,
+    readonly options: Required<Pick<LocalEtcdOptions, "enableV2" | "line">>,
+    private readonly unregister: () => void,
+  ) {}
+
+  get endpoints(): string[] {
+    return this.members.map((m) => m.clientUrl);
+  }
+  get version(): string {
+    return this.binary.version;
+  }
+
+  member(index: number): EtcdMember {
+    const m = this.members[index];
+    if (!m)
+      throw new StoreshiftError(
+        `etcd cluster ${this.name}: no member #${index} (it has ${this.members.length})`,
+      );
+    return m;
+  }
+
+  /** Waits until every running member reports healthy. */
+  async waitHealthy(): Promise<void> {
+    await Promise.all(this.members.filter((m) => m.running).map((m) => m.waitHealthy()));
+  }
+
+  /** Stops every member and removes the data dirs unless `keepData`. Safe to call twice. */
+  async stop(options: { keepData?: boolean } = {}): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all(this.members.map((m) => m.stop()));
+    if (!options.keepData) await removeDir(this.rootDir);
+    this.unregister();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+/** Builds each member's flags. Pure, so the flag set is unit-tested without starting anything. */
+export function memberArgs(
+  members: EtcdMemberInfo[],
+  peerUrls: string[],
+  index: number,
+  options: {
+    enableV2: boolean;
+    snapshotCount?: number;
+    maxRequestBytes?: number;
+    token: string;
+    current: boolean;
+  },
+  extraArgs: string[] = [],
+): string[] {
+  const m = members[index];
+  if (!m) throw new Error(`member index ${index} out of range`);
+  const initialCluster = members.map((x, i) => `${x.name}=${peerUrls[i]}`).join(",");
+  const args = [
+    `--name=${m.name}`,
+    `--data-dir=${m.dataDir}`,
+    `--listen-client-urls=${m.clientUrl}`,
+    `--advertise-client-urls=${m.clientUrl}`,
+    `--listen-peer-urls=${m.peerUrl}`,
+    `--initial-advertise-peer-urls=${m.peerUrl}`,
+    `--initial-cluster=${initialCluster}`,
+    "--initial-cluster-state=new",
+    `--initial-cluster-token=${options.token}`,
+    "--logger=zap",
+    "--log-level=warn",
+  ];
+  if (options.enableV2) args.push("--enable-v2=true");
+  if (options.snapshotCount !== undefined) args.push(`--snapshot-count=${options.snapshotCount}`);
+  if (options.maxRequestBytes !== undefined) args.push(`--max-request-bytes=${options.maxRequestBytes}`);
+  // a throwaway test store needs no fsync; etcd >= 3.5 only has the flag
+  if (options.current) args.push("--unsafe-no-fsync=true");
+  return args.concat(extraArgs);
+}
+
+/** Starts an N-member etcd cluster on 127.0.0.1 with free ports and private temp data dirs. */
+export async function startLocalEtcd(options: LocalEtcdOptions = {}): Promise<StartedLocalEtcd> {
+  const line = options.line ?? (options.enableV2 ? "v2-capable" : "current");
+  const enableV2 = options.enableV2 ?? false;
+  if (enableV2 && line === "current") {
+    throw new StoreshiftError(
+      "start etcd: --enable-v2 needs the v2-capable line (etcd 3.4); etcd 3.6 has no v2 API",
+    );
+  }
+  const count = options.members ?? 1;
+  if (!Number.isInteger(count) || count < 1 || count > 9) {
+    throw new StoreshiftError(`start etcd: members must be 1..9, got ${count}`);
+  }
+  const binary = await ensureBinary(line === "v2-capable" ? "etcd-v2" : "etcd");
+  const name = options.name ?? "etcd";
+  const rootDir = await makeTempDir(name);
+  const ports = await freePorts(count * 2);
+  const infos: EtcdMemberInfo[] = [];
+  for (let i = 0; i < count; i++) {
+    const dataDir = join(rootDir, `m${i}`);
+    infos.push({
+      name: `m${i}`,
+      clientUrl: `http://127.0.0.1:${ports[i * 2]}`,
+      peerUrl: `http://127.0.0.1:${ports[i * 2 + 1]}`,
+      dataDir,
+      walDir: join(dataDir, "member", "wal"),
+      logFile: join(rootDir, `m${i}.log`),
+    });
+  }
+  await mkdir(rootDir, { recursive: true });
+  const token = `storeshift-${randomBytes(6).toString("hex")}`;
+  const timeout = options.startTimeoutMs ?? 30_000;
+  const members = infos.map(
+    (info, i) =>
+      new EtcdMember(
+        info,
+        binary.path,
+        memberArgs(
+          infos,
+          infos.map((x) => x.peerUrl),
+          i,
+          {
+            enableV2,
+            snapshotCount: options.snapshotCount,
+            maxRequestBytes: options.maxRequestBytes,
+            token,
+            current: line === "current",
+          },
+          options.extraArgs,
+        ),
+        timeout,
+      ),
+  );
+  let handle: StartedLocalEtcd | undefined;
+  const unregister = registerCleanup(`etcd ${name}`, async () => handle?.stop());
+  handle = new StartedLocalEtcd(name, binary, members, rootDir, { enableV2, line }, unregister);
+  const started = Date.now();
+  try {
+    // members of a new cluster must start together: none is healthy before quorum forms
+    for (const m of members) m.spawn();
+    for (const m of members) m.process.assertSpawned();
+    await handle.waitHealthy();
+  } catch (err) {
+    await handle.stop();
+    throw new StoreshiftError(
+      `start etcd ${binary.version} (${count} member(s)): ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  log.debug(
+    `etcd ${binary.version} x${count} healthy in ${Date.now() - started} ms at ${handle.endpoints.join(",")}`,
+  );
+  return handle;
+}

@@ -1,0 +1,171 @@
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { cacheRoot } from "../binaries/cache.js";
+import { StoreshiftError } from "../common/errors.js";
+import { type StartedLocalEtcd, startLocalEtcd } from "../providers/etcd/local-etcd.js";
+import {
+  type StartedLocalControlPlane,
+  startLocalControlPlane,
+} from "../providers/kube/local-control-plane.js";
+
+/**
+ * `storeshift up` keeps stores running for an engineer. The session file records the owning
+ * storeshift PID and how to reach each store, so `down` and `status` work from another shell.
+ */
+export interface SessionStore {
+  kind: "etcd" | "control-plane";
+  name: string;
+  version: string;
+  endpoints: string[];
+  pids: number[];
+  kubeconfig?: string;
+  etcdEndpoint?: string;
+  v2: boolean;
+}
+
+export interface SessionRecord {
+  name: string;
+  ownerPid: number;
+  startedAt: string;
+  stores: SessionStore[];
+}
+
+export interface UpOptions {
+  name: string;
+  etcd: "v2" | "v3" | "none";
+  members: number;
+  kube: boolean;
+}
+
+export function sessionDir(): string {
+  return join(cacheRoot(), "sessions");
+}
+
+function sessionFile(name: string): string {
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) {
+    throw new StoreshiftError(`--name ${name}: use lower-case letters, digits and dashes`);
+  }
+  return join(sessionDir(), `${name}.json`);
+}
+
+export interface RunningSession {
+  record: SessionRecord;
+  etcd?: StartedLocalEtcd;
+  controlPlane?: StartedLocalControlPlane;
+  stop(): Promise<void>;
+}
+
+export async function startSession(o: UpOptions): Promise<RunningSession> {
+  const file = sessionFile(o.name);
+  const existing = await readSession(o.name);
+  if (existing && isProcessAlive(existing.ownerPid)) {
+    throw new StoreshiftError(
+      `up ${o.name}: already running as pid ${existing.ownerPid}; run \`storeshift down ${o.name}\``,
+    );
+  }
+  const stores: SessionStore[] = [];
+  let etcd: StartedLocalEtcd | undefined;
+  let controlPlane: StartedLocalControlPlane | undefined;
+  try {
+    if (o.etcd !== "none") {
+      etcd = await startLocalEtcd({ name: `${o.name}-etcd`, members: o.members, enableV2: o.etcd === "v2" });
+      stores.push({
+        kind: "etcd",
+        name: etcd.name,
+        version: etcd.version,
+        endpoints: etcd.endpoints,
+        pids: etcd.members.map((m) => m.pid ?? -1),
+        v2: o.etcd === "v2",
+      });
+    }
+    if (o.kube) {
+      controlPlane = await startLocalControlPlane({ name: o.name });
+      stores.push({
+        kind: "control-plane",
+        name: controlPlane.name,
+        version: controlPlane.version,
+        endpoints: [controlPlane.server],
+        pids: [controlPlane.apiserver.pid ?? -1, ...controlPlane.etcd.members.map((m) => m.pid ?? -1)],
+        kubeconfig: controlPlane.kubeconfigPath,
+        etcdEndpoint: controlPlane.etcdEndpoint,
+        v2: false,
+      });
+    }
+  } catch (err) {
+    await controlPlane?.stop();
+    await etcd?.stop();
+    throw err;
+  }
+  const record: SessionRecord = {
+    name: o.name,
+    ownerPid: process.pid,
+    startedAt: new Date().toISOString(),
+    stores,
+  };
+  await mkdir(sessionDir(), { recursive: true });
+  await writeFile(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  return {
+    record,
+    etcd,
+    controlPlane,
+    async stop() {
+      await controlPlane?.stop();
+      await etcd?.stop();
+      await rm(file, { force: true });
+    },
+  };
+}
+
+export async function readSession(name: string): Promise<SessionRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(sessionFile(name), "utf8")) as SessionRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function listSessions(): Promise<SessionRecord[]> {
+  const names = await readdir(sessionDir()).catch(() => [] as string[]);
+  const out: SessionRecord[] = [];
+  for (const n of names.filter((x) => x.endsWith(".json"))) {
+    const rec = await readSession(n.slice(0, -5));
+    if (rec) out.push(rec);
+  }
+  return out;
+}
+
+export async function removeSessionFile(name: string): Promise<void> {
+  await rm(sessionFile(name), { force: true });
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What an engineer pastes to reach the stores: env exports and ready-to-run commands. */
+export function connectionHints(record: SessionRecord): string {
+  const lines: string[] = [];
+  for (const s of record.stores) {
+    if (s.kind === "etcd") {
+      lines.push(`# etcd ${s.version}${s.v2 ? " (v2 API enabled)" : ""}, ${s.endpoints.length} member(s)`);
+      lines.push(
+        `export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${s.endpoints.join(",")} ETCD_ENDPOINTS=${s.endpoints.join(",")}`,
+      );
+      lines.push(`etcdctl --endpoints=${s.endpoints.join(",")} get --prefix / --keys-only`);
+      if (s.v2) lines.push(`ETCDCTL_API=2 etcdctl --endpoints=${s.endpoints[0]} ls --recursive /`);
+    } else {
+      lines.push(
+        `# Kubernetes ${s.version} control plane at ${s.endpoints[0]} (its etcd: ${s.etcdEndpoint})`,
+      );
+      lines.push(`export KUBECONFIG=${s.kubeconfig}`);
+      lines.push(`kubectl --kubeconfig=${s.kubeconfig} get nodes,crds`);
+      lines.push(`etcdctl --endpoints=${s.etcdEndpoint} get --prefix /registry/ --keys-only`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}

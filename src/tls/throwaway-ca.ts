@@ -1,0 +1,152 @@
+import { chmod, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { StoreshiftError } from "../common/errors.js";
+
+/**
+ * A throwaway PKI for one local control plane, made with the system's openssl: a CA, a serving
+ * certificate for 127.0.0.1/localhost, an admin client certificate in system:masters (x509 auth,
+ * as envtest does, so RBAC is real) and a service-account signing key. Keys are written 0600.
+ */
+export interface ControlPlanePki {
+  caCert: string;
+  caKey: string;
+  serverCert: string;
+  serverKey: string;
+  adminCert: string;
+  adminKey: string;
+  serviceAccountKey: string;
+  serviceAccountPublicKey: string;
+}
+
+const VALID_DAYS = "2";
+
+async function openssl(args: string[], what: string): Promise<void> {
+  const result = await execa("openssl", args, { reject: false, stdin: "ignore", all: true });
+  if (result.exitCode !== 0) {
+    throw new StoreshiftError(
+      `${what}: openssl ${args[0]} failed: ${(result.all ?? "").trim().split("\n")[0]}`,
+    );
+  }
+}
+
+async function newKey(path: string): Promise<void> {
+  await openssl(
+    ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path],
+    `key ${path}`,
+  );
+  await chmod(path, 0o600);
+}
+
+async function signed(
+  dir: string,
+  name: string,
+  subject: string,
+  extensions: string,
+  ca: { cert: string; key: string },
+): Promise<{ cert: string; key: string }> {
+  const key = join(dir, `${name}.key`);
+  const csr = join(dir, `${name}.csr`);
+  const cert = join(dir, `${name}.crt`);
+  const ext = join(dir, `${name}.ext`);
+  await newKey(key);
+  await writeFile(ext, extensions);
+  await openssl(["req", "-new", "-key", key, "-subj", subject, "-out", csr], `certificate request ${name}`);
+  await openssl(
+    [
+      "x509",
+      "-req",
+      "-in",
+      csr,
+      "-CA",
+      ca.cert,
+      "-CAkey",
+      ca.key,
+      "-CAcreateserial",
+      "-days",
+      VALID_DAYS,
+    ].concat(["-sha256", "-extfile", ext, "-out", cert]),
+    `sign ${name}`,
+  );
+  return { cert, key };
+}
+
+export async function createControlPlanePki(dir: string): Promise<ControlPlanePki> {
+  const caKey = join(dir, "ca.key");
+  const caCert = join(dir, "ca.crt");
+  await newKey(caKey);
+  await openssl(
+    ["req", "-x509", "-new", "-key", caKey, "-subj", "/CN=storeshift-throwaway-ca", "-days", VALID_DAYS]
+      .concat([
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+      ])
+      .concat(["-out", caCert]),
+    "throwaway CA",
+  );
+  const ca = { cert: caCert, key: caKey };
+  const server = await signed(
+    dir,
+    "apiserver",
+    "/CN=kube-apiserver",
+    "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n",
+    ca,
+  );
+  const admin = await signed(
+    dir,
+    "admin",
+    "/O=system:masters/CN=storeshift-admin",
+    "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n",
+    ca,
+  );
+  const serviceAccountKey = join(dir, "service-account.key");
+  await newKey(serviceAccountKey);
+  const serviceAccountPublicKey = join(dir, "service-account.pub");
+  await openssl(
+    ["pkey", "-in", serviceAccountKey, "-pubout", "-out", serviceAccountPublicKey],
+    "service-account key",
+  );
+  return {
+    serviceAccountPublicKey,
+    caCert,
+    caKey,
+    serverCert: server.cert,
+    serverKey: server.key,
+    adminCert: admin.cert,
+    adminKey: admin.key,
+    serviceAccountKey,
+  };
+}
+
+/** A kubeconfig with the certificates embedded, so it works after the PKI dir is gone. Mode 0600. */
+export async function writeKubeconfig(
+  path: string,
+  options: { server: string; pki: ControlPlanePki; name: string },
+): Promise<void> {
+  const b64 = async (file: string) => (await readFile(file)).toString("base64");
+  const text = [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    `- name: ${options.name}`,
+    "  cluster:",
+    `    server: ${options.server}`,
+    `    certificate-authority-data: ${await b64(options.pki.caCert)}`,
+    "users:",
+    "- name: storeshift-admin",
+    "  user:",
+    `    client-certificate-data: ${await b64(options.pki.adminCert)}`,
+    `    client-key-data: ${await b64(options.pki.adminKey)}`,
+    "contexts:",
+    `- name: ${options.name}`,
+    "  context:",
+    `    cluster: ${options.name}`,
+    "    user: storeshift-admin",
+    `current-context: ${options.name}`,
+    "",
+  ].join("\n");
+  await writeFile(path, text, { mode: 0o600 });
+  await chmod(path, 0o600);
+}
