@@ -28,7 +28,10 @@ test("testcontainers etcd: starts, serves v3 put/get, stops", { skip: noDocker }
   }
 });
 
-test("kind: creates a real cluster through the CLI and deletes it", { skip: noKind, timeout: 600_000 }, async () => {
+test("kind: creates a real cluster through the CLI and deletes it", {
+  skip: noKind,
+  timeout: 600_000,
+}, async () => {
   const cluster = await startKindCluster({ name: `storeshift-test-${process.pid}` });
   try {
     const { KubeConfig, CoreV1Api } = await import("@kubernetes/client-node");
