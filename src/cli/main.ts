@@ -5,10 +5,18 @@ import type { Command } from "./command.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { downCommand } from "./commands/down.js";
 import { installCommand } from "./commands/install.js";
+import { runCommand } from "./commands/run.js";
 import { statusCommand } from "./commands/status.js";
 import { upCommand } from "./commands/up.js";
 
-export const commands: Command[] = [installCommand, doctorCommand, upCommand, downCommand, statusCommand];
+export const commands: Command[] = [
+  runCommand,
+  installCommand,
+  doctorCommand,
+  upCommand,
+  downCommand,
+  statusCommand,
+];
 
 function packageVersion(): string {
   const url = new URL("../../../package.json", import.meta.url);

@@ -69,27 +69,11 @@ export async function startSession(o: UpOptions): Promise<RunningSession> {
   try {
     if (o.etcd !== "none") {
       etcd = await startLocalEtcd({ name: `${o.name}-etcd`, members: o.members, enableV2: o.etcd === "v2" });
-      stores.push({
-        kind: "etcd",
-        name: etcd.name,
-        version: etcd.version,
-        endpoints: etcd.endpoints,
-        pids: etcd.members.map((m) => m.pid ?? -1),
-        v2: o.etcd === "v2",
-      });
+      stores.push(describeEtcd(etcd));
     }
     if (o.kube) {
       controlPlane = await startLocalControlPlane({ name: o.name });
-      stores.push({
-        kind: "control-plane",
-        name: controlPlane.name,
-        version: controlPlane.version,
-        endpoints: [controlPlane.server],
-        pids: [controlPlane.apiserver.pid ?? -1, ...controlPlane.etcd.members.map((m) => m.pid ?? -1)],
-        kubeconfig: controlPlane.kubeconfigPath,
-        etcdEndpoint: controlPlane.etcdEndpoint,
-        v2: false,
-      });
+      stores.push(describeControlPlane(controlPlane));
     }
   } catch (err) {
     await controlPlane?.stop();
@@ -102,8 +86,7 @@ export async function startSession(o: UpOptions): Promise<RunningSession> {
     startedAt: new Date().toISOString(),
     stores,
   };
-  await mkdir(sessionDir(), { recursive: true });
-  await writeFile(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  await writeSession(record);
   return {
     record,
     etcd,
@@ -114,6 +97,36 @@ export async function startSession(o: UpOptions): Promise<RunningSession> {
       await rm(file, { force: true });
     },
   };
+}
+
+export function describeEtcd(etcd: StartedLocalEtcd): SessionStore {
+  return {
+    kind: "etcd",
+    name: etcd.name,
+    version: etcd.version,
+    endpoints: etcd.endpoints,
+    pids: etcd.members.map((m) => m.pid ?? -1),
+    v2: etcd.options.enableV2,
+  };
+}
+
+export function describeControlPlane(cp: StartedLocalControlPlane): SessionStore {
+  return {
+    kind: "control-plane",
+    name: cp.name,
+    version: cp.version,
+    endpoints: [cp.server],
+    pids: [cp.apiserver.pid ?? -1, ...cp.etcd.members.map((m) => m.pid ?? -1)],
+    kubeconfig: cp.kubeconfigPath,
+    etcdEndpoint: cp.etcdEndpoint,
+    v2: false,
+  };
+}
+
+/** Records stores that outlive their owner (`up`, or `--keep`), so `down` can stop them by PID. */
+export async function writeSession(record: SessionRecord): Promise<void> {
+  await mkdir(sessionDir(), { recursive: true });
+  await writeFile(sessionFile(record.name), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
 }
 
 export async function readSession(name: string): Promise<SessionRecord | undefined> {

@@ -1,0 +1,71 @@
+import { cpus } from "node:os";
+import { InputError } from "../../common/errors.js";
+import { parseBackend } from "../../providers/backend.js";
+import { consoleSummary } from "../../runner/console-summary.js";
+import { type KeepPolicy, parseShard, runSuites } from "../../runner/run-suites.js";
+import { type Command, parseFlags } from "../command.js";
+
+export function parseKeep(value: string): KeepPolicy {
+  if (value === "never" || value === "on-failure" || value === "always") return value;
+  throw new InputError(`run: --keep ${value}: expected never, on-failure or always`);
+}
+
+export function parseParallel(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 32)
+    throw new InputError(`run: --parallel ${value}: expected 1..32`);
+  return n;
+}
+
+export function parseMigrator(value: string): string {
+  if (value === "builtin" || /^calicoctl=.+/.test(value)) return value;
+  throw new InputError(`run: --migrator ${value}: expected builtin or calicoctl=PATH`);
+}
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "run feature suites on real stores and write reports (JSON, JUnit, HTML, Markdown)",
+  usage: `storeshift run [paths...] [--tags EXPR] [--name REGEX]... [--backend auto|local|docker|existing]
+                [--parallel N] [--shard i/n] [--keep never|on-failure|always]
+                [--migrator builtin|calicoctl=PATH] [--report-dir DIR]
+
+Runs the bundled features (default) or the given .feature files/dirs (file:line selects one scenario).
+Exit codes: 0 every scenario passed (not-run scenarios are listed, never counted as passed),
+1 a scenario failed, 2 the run could not start (bad flag, no backend, missing binary).`,
+  async run(argv) {
+    const { values, positionals } = parseFlags(
+      "run",
+      argv,
+      {
+        tags: { type: "string" },
+        name: { type: "string", multiple: true },
+        backend: { type: "string", default: "auto" },
+        parallel: { type: "string", default: "1" },
+        shard: { type: "string" },
+        keep: { type: "string", default: "never" },
+        migrator: { type: "string", default: "builtin" },
+        "report-dir": { type: "string", default: "reports" },
+      },
+      true,
+    );
+    const parallel = parseParallel(String(values.parallel));
+    if (parallel > cpus().length * 2) {
+      throw new InputError(
+        `run: --parallel ${parallel}: more than twice this machine's ${cpus().length} cores`,
+      );
+    }
+    const outcome = await runSuites({
+      paths: positionals,
+      tags: values.tags as string | undefined,
+      names: values.name as string[] | undefined,
+      backend: parseBackend(String(values.backend)),
+      parallel,
+      shard: values.shard === undefined ? undefined : parseShard(String(values.shard)),
+      keep: parseKeep(String(values.keep)),
+      migrator: parseMigrator(String(values.migrator)),
+      reportDir: String(values["report-dir"]),
+    });
+    process.stdout.write(consoleSummary(outcome.result, outcome.runDir));
+    return outcome.exitCode;
+  },
+};

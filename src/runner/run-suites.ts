@@ -1,0 +1,157 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rm, symlink } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ensureBinary } from "../binaries/install.js";
+import type { Tool } from "../binaries/locate.js";
+import { InputError, StoreshiftError } from "../common/errors.js";
+import { log } from "../common/log.js";
+import { type BackendRequest, chooseBackend } from "../providers/backend.js";
+import { RESULT_SCHEMA_VERSION, type RunResult, type ScenarioResult } from "../report/result.js";
+import { writeRunReports } from "./write-run-reports.js";
+
+export type KeepPolicy = "never" | "on-failure" | "always";
+
+export interface RunOptions {
+  paths: string[];
+  tags?: string;
+  names?: string[];
+  backend: BackendRequest;
+  parallel: number;
+  shard?: string;
+  keep: KeepPolicy;
+  migrator: string;
+  reportDir: string;
+  fixtureRoot?: string;
+  runId?: string;
+}
+
+export interface RunOutcome {
+  exitCode: 0 | 1 | 2;
+  runDir: string;
+  result: RunResult;
+}
+
+/** The package's own root (features/, fixtures/, dist/steps live there), wherever it is installed. */
+export function packageRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString("hex")}`;
+}
+
+export function parseShard(shard: string): string {
+  const m = /^(\d+)\/(\d+)$/.exec(shard);
+  const index = Number(m?.[1]);
+  const total = Number(m?.[2]);
+  if (!m || total < 1 || index < 1 || index > total) {
+    throw new InputError(`run: --shard ${shard}: expected i/n with 1 <= i <= n, e.g. 1/3`);
+  }
+  // cucumber counts shards from 1 as well
+  return `${index}/${total}`;
+}
+
+async function readScenarioResults(runDir: string): Promise<ScenarioResult[]> {
+  const dir = join(runDir, "scenarios");
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const out: ScenarioResult[] = [];
+  for (const n of names.sort()) {
+    const file = join(dir, n, "scenario.json");
+    if (existsSync(file)) out.push(JSON.parse(await readFile(file, "utf8")) as ScenarioResult);
+  }
+  return out;
+}
+
+export function totals(scenarios: ScenarioResult[]): RunResult["totals"] {
+  return {
+    passed: scenarios.filter((s) => s.status === "passed").length,
+    failed: scenarios.filter((s) => s.status === "failed").length,
+    skipped: scenarios.filter((s) => s.status === "skipped").length,
+    notRun: scenarios.filter((s) => s.status === "not-run").length,
+  };
+}
+
+/** Binaries the local backend needs, installed up front so no scenario pays for a build. */
+const LOCAL_TOOLS: Tool[] = ["etcd-v2", "etcdctl-v2", "etcd", "etcdctl", "kube-apiserver"];
+
+/** Runs feature files through cucumber's JavaScript API and writes every report. */
+export async function runSuites(o: RunOptions): Promise<RunOutcome> {
+  const root = packageRoot();
+  const paths = o.paths.length > 0 ? o.paths : [join(root, "features")];
+  for (const p of paths) {
+    const file = p.replace(/:\d+(:\d+)*$/, "");
+    if (!existsSync(file)) throw new InputError(`run: ${p}: no such feature file or directory`);
+  }
+  const stepsEntry = join(root, "dist", "steps", "index.js");
+  if (!existsSync(stepsEntry))
+    throw new StoreshiftError(`run: ${stepsEntry} is missing; run \`npm run build\``);
+
+  const backend = await chooseBackend(o.backend);
+  const versions: Record<string, string> = {
+    storeshift: process.env.npm_package_version ?? "0.1.0",
+    node: process.version,
+  };
+  for (const tool of LOCAL_TOOLS) versions[tool] = (await ensureBinary(tool)).version;
+
+  const runId = o.runId ?? newRunId();
+  const runDir = resolve(o.reportDir, runId);
+  await mkdir(runDir, { recursive: true });
+  const startedAt = new Date().toISOString();
+  log.info(
+    `run ${runId}: backend ${backend.name} (${backend.reason}); reports in ${relative(process.cwd(), runDir) || "."}`,
+  );
+
+  const { loadConfiguration, runCucumber } = await import("@cucumber/cucumber/api");
+  const { runConfiguration } = await loadConfiguration({
+    file: false,
+    provided: {
+      paths,
+      import: [stepsEntry],
+      tags: o.tags ?? "",
+      name: o.names ?? [],
+      parallel: o.parallel > 1 ? o.parallel : 0,
+      shard: o.shard ?? "",
+      format: [
+        "summary",
+        ["html", join(runDir, "cucumber.html")],
+        ["junit", join(runDir, "cucumber-junit.xml")],
+        ["message", join(runDir, "cucumber-messages.ndjson")],
+      ],
+      formatOptions: { junit: { suiteName: "storeshift" } },
+      worldParameters: {
+        runDir,
+        backend: backend.name,
+        backendReason: backend.reason,
+        keep: o.keep,
+        migrator: o.migrator,
+        fixtureRoot: o.fixtureRoot ?? join(root, "fixtures"),
+      },
+    },
+  });
+  let success: boolean;
+  try {
+    ({ success } = await runCucumber(runConfiguration, { cwd: process.cwd() }));
+  } catch (err) {
+    throw new StoreshiftError(`run: cucumber could not start: ${(err as Error).message}`, { cause: err });
+  }
+  const scenarios = await readScenarioResults(runDir);
+  const result: RunResult = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    runId,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    backend,
+    versions,
+    scenarios,
+    totals: totals(scenarios),
+  };
+  await writeRunReports(result, runDir);
+  const latest = join(dirname(runDir), "latest");
+  await rm(latest, { force: true });
+  await symlink(runId, latest).catch(() => undefined);
+  const failed = !success || result.totals.failed > 0;
+  return { exitCode: failed ? 1 : 0, runDir, result };
+}

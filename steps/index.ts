@@ -1,0 +1,17 @@
+/**
+ * The storeshift step library. Import this module from cucumber's `import` setting to get every
+ * step, the World and the hooks (store pool, reset between scenarios, reports, keep-on-failure).
+ */
+import "./stores.steps.js";
+import { setWorldConstructor } from "@cucumber/cucumber";
+import { docsOnly } from "./support/define.js";
+import { registerHooks } from "./support/hooks.js";
+import { StoreshiftWorld } from "./support/world.js";
+
+if (!docsOnly()) {
+  registerHooks();
+  setWorldConstructor(StoreshiftWorld);
+}
+
+export { type StepDoc, stepDocs } from "./support/define.js";
+export { type StoreshiftParameters, StoreshiftWorld } from "./support/world.js";

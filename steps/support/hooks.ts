@@ -1,0 +1,139 @@
+import { writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import {
+  After,
+  AfterAll,
+  Before,
+  type ITestCaseHookParameter,
+  Status,
+  setDefaultTimeout,
+} from "@cucumber/cucumber";
+import { log } from "../../src/common/log.js";
+import type { ScenarioResult } from "../../src/report/result.js";
+import {
+  connectionHints,
+  describeControlPlane,
+  describeEtcd,
+  writeSession,
+} from "../../src/session/up-session.js";
+import { docsOnly } from "./define.js";
+import { resetKube } from "./kube-reset.js";
+import { pool } from "./store-pool.js";
+import type { StoreshiftWorld } from "./world.js";
+
+const started = new WeakMap<StoreshiftWorld, number>();
+let keptSomething = false;
+
+export function scenarioSlug(p: ITestCaseHookParameter): string {
+  const feature = basename(p.pickle.uri).replace(/\.feature$/, "");
+  const line = lineOf(p);
+  const name = p.pickle.name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "")
+    .slice(0, 60);
+  return `${feature}--${name}--l${line}`;
+}
+
+function lineOf(p: ITestCaseHookParameter): number {
+  // the last AST node id is the example row for outlines, the scenario otherwise
+  const ids = p.pickle.astNodeIds;
+  const wanted = ids[ids.length - 1];
+  let found = 0;
+  const visit = (node: unknown): void => {
+    if (found || node === null || typeof node !== "object") return;
+    const n = node as { id?: string; location?: { line: number } };
+    if (n.id === wanted && n.location) {
+      found = n.location.line;
+      return;
+    }
+    for (const v of Object.values(node)) visit(v);
+  };
+  visit(p.gherkinDocument.feature);
+  return found;
+}
+
+function statusOf(p: ITestCaseHookParameter, world: StoreshiftWorld): ScenarioResult["status"] {
+  const s = p.result?.status;
+  if (s === Status.PASSED) return "passed";
+  if (s === Status.SKIPPED) return world.record.reason ? "not-run" : "skipped";
+  return "failed";
+}
+
+/** Leaves this scenario's stores running as they are and prints how to reach them. */
+async function keepStores(world: StoreshiftWorld): Promise<void> {
+  const etcds = [...new Set(world.etcds.values())];
+  const kube = world.usedKube;
+  if (etcds.length === 0 && !kube) return;
+  keptSomething = true;
+  for (const e of etcds) await pool.forget(e);
+  if (kube) await pool.forgetKube(kube);
+  const name = `keep-${world.scenarioSlug}`.slice(0, 63).replace(/-+$/, "");
+  const record = {
+    name,
+    ownerPid: process.pid,
+    startedAt: new Date().toISOString(),
+    stores: [...etcds.map(describeEtcd), ...(kube ? [describeControlPlane(kube)] : [])],
+  };
+  await writeSession(record);
+  const hints = connectionHints(record);
+  await writeFile(join(world.artifactDir, "reconnect.sh"), hints);
+  log.info(
+    `kept the stores of "${world.scenarioSlug}"; stop them with \`storeshift down ${name}\`\n${hints}`,
+  );
+}
+
+/** Registers the World's hooks with cucumber; called once by the step library's entry module. */
+export function registerHooks(): void {
+  if (docsOnly()) return;
+  // cluster work: a control plane start, a rolling 3-member migration, a 10k import
+  setDefaultTimeout(180_000);
+  Before(function (this: StoreshiftWorld, p: ITestCaseHookParameter) {
+    this.scenarioSlug = scenarioSlug(p);
+    started.set(this, Date.now());
+  });
+  Before({ tags: "@needs-docker" }, function (this: StoreshiftWorld) {
+    if (this.params.backend !== "docker") {
+      this.record.reason = `needs Docker (backend ${this.params.backend}: ${this.params.backendReason})`;
+      return "skipped";
+    }
+    return undefined;
+  });
+  After(async function (this: StoreshiftWorld, p: ITestCaseHookParameter) {
+    const status = statusOf(p, this);
+    const failedMessage = p.result?.message?.split("\n")[0];
+    const result = this.record.toResult({
+      id: this.scenarioSlug,
+      name: p.pickle.name,
+      feature: p.pickle.uri,
+      tags: p.pickle.tags.map((t) => t.name),
+      status,
+      reason: this.record.reason ?? (status === "failed" ? failedMessage : undefined),
+      durationMs: Date.now() - (started.get(this) ?? Date.now()),
+    });
+    const dir = await this.ensureArtifactDir();
+    await writeFile(join(dir, "scenario.json"), `${JSON.stringify(result, null, 2)}\n`);
+    const counted = result.checks.flatMap((c) => c.differences ?? []).filter((d) => d.class !== "accounted");
+    if (counted.length > 0) {
+      // cucumber's own html/junit/message formatters show the diff too
+      this.attach(JSON.stringify(counted.slice(0, 200), null, 2), {
+        mediaType: "application/json",
+        fileName: "diff.json",
+      });
+    }
+
+    for (const cleanup of this.cleanups.reverse()) await cleanup();
+    const keep = this.params.keep === "always" || (this.params.keep === "on-failure" && status === "failed");
+    if (keep) {
+      await keepStores(this);
+      return;
+    }
+    for (const etcd of new Set(this.etcds.values())) await pool.resetEtcd(etcd);
+    const kube = this.usedKube;
+    if (kube) await resetKube(kube.kubeConfig());
+  });
+  AfterAll(async () => {
+    await pool.stopAll();
+    if (keptSomething) log.info("some stores were kept: `storeshift status` lists them");
+  });
+}

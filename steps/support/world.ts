@@ -1,0 +1,101 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { type IWorldOptions, World } from "@cucumber/cucumber";
+import type { StartedLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
+import type { StartedLocalControlPlane } from "../../src/providers/kube/local-control-plane.js";
+import { ScenarioRecord } from "./scenario-record.js";
+import { type PoolKeys, pool } from "./store-pool.js";
+
+export type KeepPolicy = "never" | "on-failure" | "always";
+
+/** What `storeshift run` passes to every worker (cucumber's worldParameters). */
+export interface StoreshiftParameters {
+  runDir: string;
+  backend: string;
+  backendReason: string;
+  keep: KeepPolicy;
+  /** "builtin", or "calicoctl=/path/to/calicoctl". */
+  migrator: string;
+  fixtureRoot: string;
+}
+
+export const defaultParameters: StoreshiftParameters = {
+  runDir: join(process.cwd(), "reports", "adhoc"),
+  backend: "local",
+  backendReason: "default",
+  keep: "never",
+  migrator: "builtin",
+  fixtureRoot: join(process.cwd(), "fixtures"),
+};
+
+/**
+ * Holds what one scenario provisioned and produced. Steps stay thin: they call the library and
+ * put results here (named values in `vars`), and record phases and checks for the reports.
+ */
+export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
+  readonly record = new ScenarioRecord();
+  readonly etcds = new Map<string, StartedLocalEtcd>();
+  private kubePlane: StartedLocalControlPlane | undefined;
+  /** Values passed between steps: export text, snapshots, migration results, the last error. */
+  readonly vars = new Map<string, unknown>();
+  scenarioSlug = "scenario";
+  lastError: Error | undefined;
+  /** Run after the scenario, newest first: stores the scenario started for itself. */
+  readonly cleanups: Array<() => Promise<void>> = [];
+
+  constructor(options: IWorldOptions<Partial<StoreshiftParameters>>) {
+    super(options);
+  }
+
+  get params(): StoreshiftParameters {
+    return { ...defaultParameters, ...this.parameters };
+  }
+
+  get artifactDir(): string {
+    return join(this.params.runDir, "scenarios", this.scenarioSlug);
+  }
+
+  async ensureArtifactDir(): Promise<string> {
+    await mkdir(this.artifactDir, { recursive: true });
+    return this.artifactDir;
+  }
+
+  /** A pooled etcd under a scenario-local name ("source", "target", ...). */
+  async useEtcd(name: string, keys: PoolKeys): Promise<StartedLocalEtcd> {
+    const etcd = await pool.etcd(keys);
+    this.etcds.set(name, etcd);
+    return etcd;
+  }
+
+  /** Client endpoints of a named etcd, whether local or in a container. */
+  endpoints(name: string): string[] {
+    const container = this.vars.get(`container:${name}`) as { endpoints: string[] } | undefined;
+    return container?.endpoints ?? this.etcd(name).endpoints;
+  }
+
+  etcd(name: string): StartedLocalEtcd {
+    const e = this.etcds.get(name);
+    if (!e) throw new Error(`no etcd called "${name}" in this scenario; add a Given step that starts it`);
+    return e;
+  }
+
+  async useKube(): Promise<StartedLocalControlPlane> {
+    this.kubePlane = await pool.kube();
+    return this.kubePlane;
+  }
+
+  kube(): StartedLocalControlPlane {
+    if (!this.kubePlane)
+      throw new Error("no Kubernetes control plane in this scenario; add a Given step that starts it");
+    return this.kubePlane;
+  }
+
+  get usedKube(): StartedLocalControlPlane | undefined {
+    return this.kubePlane;
+  }
+
+  variable<T>(name: string): T {
+    if (!this.vars.has(name)) throw new Error(`nothing called "${name}" was produced by an earlier step`);
+    return this.vars.get(name) as T;
+  }
+}
