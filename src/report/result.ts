@@ -18,6 +18,33 @@ export interface Difference {
   actual?: unknown;
   /** The ignore/mapping rule that accounted for this difference (only for class `accounted`). */
   rule?: string;
+  /** For `changed`/`accounted` paths: whether the field was added, removed or edited in the target. */
+  change?: "added" | "removed" | "edited";
+  /** A hint for people, e.g. "first difference at byte 17 (0x61 → 0x62)" or a mapping's reason. */
+  note?: string;
+}
+
+/** Counts of one diff; `changed` counts records, `changedPaths` the paths inside them. */
+export interface DiffCounts {
+  expected: number;
+  actual: number;
+  identical: number;
+  missing: number;
+  unexpected: number;
+  changed: number;
+  changedPaths: number;
+  accounted: number;
+}
+
+/** An ignore or mapping rule as reports show it (provenance for `accounted` differences). */
+export interface RuleInfo {
+  name: string;
+  description: string;
+  /** `default`, `optional`, a mapping name, or the config file it came from. */
+  source?: string;
+  kinds?: string[];
+  ids?: string[];
+  paths?: string[];
 }
 
 export interface Check {
@@ -25,6 +52,12 @@ export interface Check {
   status: "passed" | "failed" | "skipped";
   message?: string;
   differences?: Difference[];
+  /** Exact counts even when `differences` was cut at a limit. */
+  counts?: DiffCounts;
+  /** True when `differences` holds fewer entries than the counts say. */
+  truncated?: boolean;
+  /** The mapping the diff used (e.g. `identity`, `etcd-v2v3`). */
+  mapping?: string;
 }
 
 export interface Phase {
@@ -60,4 +93,10 @@ export interface RunResult {
   versions: Record<string, string>;
   scenarios: ScenarioResult[];
   totals: { passed: number; failed: number; skipped: number; notRun: number };
+  /** Seeds used for the run as a whole (per-scenario seeds are in each scenario). */
+  seeds?: Record<string, number>;
+  /** Every rule referred to by an `accounted` difference, for provenance in reports. */
+  rules?: RuleInfo[];
+  /** Set by the report writer: the patterns used to redact values. */
+  redaction?: { enabled: boolean; patterns: string[] };
 }
