@@ -13,7 +13,7 @@ export interface BackendChoice {
 export function parseBackend(value: string): BackendRequest {
   if (value === "auto" || value === "local" || value === "docker" || value === "existing") return value;
   throw new StoreshiftError(
-    `--backend: unknown backend "${value}" (expected auto, local, docker or existing)`,
+    `run: --backend: unknown backend "${value}" (expected auto, local, docker or existing)`,
   );
 }
 

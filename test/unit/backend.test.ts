@@ -20,6 +20,6 @@ test("an explicit docker backend without an engine is an error, not a silent fal
 });
 
 test("unknown backend names are refused with the flag named", () => {
-  assert.throws(() => parseBackend("kind"), /--backend: unknown backend "kind"/);
+  assert.throws(() => parseBackend("kind"), /run: --backend: unknown backend "kind"/);
   assert.equal(parseBackend("existing"), "existing");
 });

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs everything storeshift needs on a fresh Debian machine, from a clean clone. Idempotent:
+# a second run finds the packages, node_modules and the cached binaries and does almost nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+[ -x /usr/bin/etcd ] || need+=(etcd-server)
+[ -x /usr/bin/etcdctl ] || need+=(etcd-client)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== apt: ${need[*]} (etcd 3.4.23 for the v2 API and etcdctl migrate; chromium for the HTML report test)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q "${need[@]}"
+fi
+
+echo "== npm ci"
+npm ci --no-audit --no-fund
+
+echo "== binaries: etcd 3.6 and kube-apiserver from the Go module proxy, cached by version outside the repo"
+node bin/storeshift.js install
+node bin/storeshift.js doctor

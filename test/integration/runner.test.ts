@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { promisify } from "node:util";
+import type { RunResult } from "../../src/report/result.js";
+
+const run = promisify(execFile);
+const cli = new URL("../../bin/storeshift.js", import.meta.url).pathname;
+const failing = new URL("../fixtures/features/fails-on-purpose.feature", import.meta.url).pathname;
+const smoke = new URL("../../features/stores/stores.feature", import.meta.url).pathname;
+const reports = await mkdtemp(join(tmpdir(), "runner-test-"));
+after(() => rm(reports, { recursive: true, force: true }));
+
+async function storeshift(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, STORESHIFT_QUIET: "1" };
+  delete env.STORESHIFT_STEPS_DOCS_ONLY;
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env, maxBuffer: 1 << 24 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function latestResult(dir: string): Promise<RunResult> {
+  return JSON.parse(await readFile(join(dir, "latest", "result.json"), "utf8")) as RunResult;
+}
+
+test("a failing scenario makes `storeshift run` exit 1 and names the failure in the console and result.json", async () => {
+  const dir = join(reports, "fail");
+  const r = await storeshift(["run", failing, "--report-dir", dir]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /FAILED a value that is not what the check expects/);
+  assert.match(r.stdout, /1 passed, 1 failed/);
+  const result = await latestResult(dir);
+  assert.deepEqual(result.totals, { passed: 1, failed: 1, skipped: 0, notRun: 0 });
+  const failed = result.scenarios.find((s) => s.status === "failed");
+  assert.match(failed?.reason ?? "", /etcd target key \/storeshift\/answer/);
+  const junit = await readFile(join(dir, "latest", "cucumber-junit.xml"), "utf8");
+  assert.match(junit, /<failure/);
+});
+
+test("all passed (with a Docker-only scenario not run) exits 0 and lists the not-run scenario with its reason", async () => {
+  const dir = join(reports, "pass");
+  const r = await storeshift(["run", smoke, "--report-dir", dir]);
+  assert.equal(r.code, 0, r.stderr);
+  const result = await latestResult(dir);
+  assert.equal(result.totals.failed, 0);
+  assert.equal(result.totals.passed, 2);
+  if (result.backend.name !== "docker") {
+    assert.equal(result.totals.notRun, 1);
+    assert.match(r.stdout, /NOT RUN etcd in a container through testcontainers: needs Docker/);
+  }
+});
+
+test("one scenario by file:line runs only that scenario", async () => {
+  const dir = join(reports, "line");
+  const r = await storeshift(["run", `${failing}:10`, "--report-dir", dir]);
+  assert.equal(r.code, 0, r.stderr);
+  const result = await latestResult(dir);
+  assert.deepEqual(
+    result.scenarios.map((s) => s.name),
+    ["a passing neighbour in the same run"],
+  );
+});
+
+test("bad flags and paths exit 2 with one line and no stack trace", async () => {
+  for (const args of [
+    ["run", "--bogus"],
+    ["run", "--backend", "kind"],
+    ["run", "--parallel", "zero"],
+    ["run", "--shard", "4/3"],
+    ["run", "--keep", "sometimes"],
+    ["run", "--migrator", "mine"],
+    ["run", "no/such.feature"],
+  ]) {
+    const r = await storeshift(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, `${args.join(" ")} printed: ${r.stderr}`);
+    assert.match(lines[0] ?? "", /^storeshift: run: /);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+});
