@@ -1,0 +1,307 @@
+import type { Etcd3, ICompare, IRequestOp, ITxnResponse } from "etcd3";
+import { StoreshiftError } from "../common/errors.js";
+import {
+  DEFAULT_MAX_REQUEST_BYTES,
+  type ExclusionReason,
+  type ExpectedKv,
+  expectedV3FromV2,
+  type MappingOptions,
+  normalisePrefix,
+  putRequestBytes,
+  type TtlPolicy,
+} from "./expected.js";
+import { readV2Index, readV2Tree } from "./v2-client.js";
+import { connectV3, readV3Range, type V3Kv } from "./v3.js";
+
+/** etcd's default `--max-txn-ops`: a Txn may hold at most this many compares, and as many ops per branch. */
+export const MAX_TXN_OPS = 128;
+
+export interface OnlineMigrationOptions extends MappingOptions {
+  v2Endpoint: string;
+  v3Endpoints: string[];
+  /** `refuse` (default): any existing v3 key with another value stops the run before a write. */
+  onCollision?: "refuse" | "skip";
+  /** The server's `--max-request-bytes`; the v3 API cannot tell it, so it is an option. */
+  maxRequestBytes?: number;
+  /** Puts per Txn, at most 128. */
+  txnOps?: number;
+  /** Txns in flight at once; 1 makes v3 revisions follow v2 modifiedIndex order exactly. */
+  concurrency?: number;
+}
+
+/** One key the migrator wrote (or found already written with the same value). */
+export interface MigratedKey {
+  v2Key: string;
+  key: string;
+  createdIndex: number;
+  modifiedIndex: number;
+  /** The v3 revision of the put: create_revision = mod_revision = this. */
+  revision: number;
+  /** Lease id as a decimal string, "0" for none. */
+  lease: string;
+}
+
+export interface Collision {
+  v2Key: string;
+  key: string;
+  existingModRevision: number;
+}
+
+export interface OnlineMigrationResult {
+  kind: "online";
+  startedAt: string;
+  durationMs: number;
+  v2Endpoint: string;
+  v3Endpoints: string[];
+  options: { ttlPolicy: TtlPolicy; prefix: string; includeHidden: string[]; maxRequestBytes: number };
+  /** v2 store index the copy was read at, and after the writes: different means v2 changed meanwhile. */
+  v2Index: number;
+  v2IndexAfter: number;
+  v3RevisionBefore: number;
+  v3RevisionAfter: number;
+  /** Written by this run, with the v2 index → v3 revision mapping. Rollback deletes exactly these. */
+  migrated: MigratedKey[];
+  /** Found with the same value (a re-run); left alone, never deleted by rollback. */
+  alreadyPresent: MigratedKey[];
+  /** Existing v3 keys with another value: reported, never overwritten. */
+  collisions: Collision[];
+  excluded: Record<ExclusionReason, number>;
+  leases: { id: string; ttl: number; keys: number }[];
+  txns: number;
+  warnings: string[];
+}
+
+export class CollisionError extends StoreshiftError {
+  constructor(
+    message: string,
+    readonly collisions: Collision[],
+  ) {
+    super(message, { exitCode: 1 });
+  }
+}
+
+function listKeys(keys: string[], max = 5): string {
+  const shown = keys.slice(0, max).join(", ");
+  return keys.length > max ? `${shown} and ${keys.length - max} more` : shown;
+}
+
+/**
+ * Copies the v2 key space into v3 while etcd runs: one consistent v2 read, then guarded Txns of at
+ * most 128 puts, each `create_revision == 0`, so existing v3 data is never overwritten and a re-run
+ * writes nothing new.
+ */
+export async function migrateOnline(options: OnlineMigrationOptions): Promise<OnlineMigrationResult> {
+  const started = Date.now();
+  const op = "migrate etcd v2→v3 online";
+  const ttlPolicy = options.ttlPolicy ?? "permanent";
+  const prefix = normalisePrefix(options.prefix);
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const txnOps = Math.min(MAX_TXN_OPS, Math.max(1, options.txnOps ?? MAX_TXN_OPS));
+  const includeHidden = options.includeHidden ?? [];
+
+  const tree = await readV2Tree(options.v2Endpoint, { quorum: true, includeHidden });
+  const expected = expectedV3FromV2(tree, { ...options, prefix, ttlPolicy, nowMs: Date.now() });
+
+  const tooLarge = expected.kvs.filter((kv) => putRequestBytes(kv) > maxRequestBytes);
+  if (tooLarge.length > 0) {
+    const named = tooLarge.map((kv) => `${kv.v2Key} (${Buffer.byteLength(kv.value)} B)`);
+    throw new StoreshiftError(
+      `${op}: ${tooLarge.length} value(s) exceed the v3 request limit of ${maxRequestBytes} bytes ` +
+        `(--max-request-bytes): ${listKeys(named)}; nothing written`,
+    );
+  }
+
+  const client = connectV3(options.v3Endpoints);
+  try {
+    // all v2 keys start with "/", so only `<prefix>/` can collide
+    const existing = await readV3Range(client, `${prefix}/`);
+    const byKey = new Map(existing.kvs.map((kv) => [kv.key.toString("utf8"), kv]));
+    const result: OnlineMigrationResult = {
+      kind: "online",
+      startedAt: new Date(started).toISOString(),
+      durationMs: 0,
+      v2Endpoint: options.v2Endpoint,
+      v3Endpoints: options.v3Endpoints,
+      options: { ttlPolicy, prefix, includeHidden, maxRequestBytes },
+      v2Index: tree.etcdIndex,
+      v2IndexAfter: tree.etcdIndex,
+      v3RevisionBefore: existing.revision,
+      v3RevisionAfter: existing.revision,
+      migrated: [],
+      alreadyPresent: [],
+      collisions: [],
+      excluded: { directory: 0, hidden: 0, "ttl-dropped": 0, expired: 0 },
+      leases: [],
+      txns: 0,
+      warnings: [],
+    };
+    for (const e of expected.excluded) result.excluded[e.reason]++;
+
+    const pending: ExpectedKv[] = [];
+    for (const kv of expected.kvs) {
+      const found = byKey.get(kv.key);
+      if (!found) pending.push(kv);
+      else classifyExisting(kv, found, result);
+    }
+    if (result.collisions.length > 0 && (options.onCollision ?? "refuse") === "refuse") {
+      throw new CollisionError(
+        `${op}: refused: ${result.collisions.length} v3 key(s) already exist with other values: ` +
+          `${listKeys(result.collisions.map((c) => c.key))}; nothing written`,
+        result.collisions,
+      );
+    }
+
+    // v3 revisions then follow the order v2 last modified the keys in
+    pending.sort((a, b) => a.modifiedIndex - b.modifiedIndex);
+    const leaseOf = await grantLeases(client, pending, result);
+    const batches = splitBatches(pending, txnOps, maxRequestBytes);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < batches.length; i = next++) {
+        const batch = batches[i];
+        if (batch) await writeBatch(client, batch, leaseOf, result);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+
+    result.migrated.sort((a, b) => a.revision - b.revision || (a.key < b.key ? -1 : 1));
+    result.v3RevisionAfter = result.migrated.reduce(
+      (max, m) => Math.max(max, m.revision),
+      result.v3RevisionBefore,
+    );
+    result.v2IndexAfter = await readV2Index(options.v2Endpoint);
+    if (result.v2IndexAfter !== result.v2Index) {
+      result.warnings.push(
+        `the v2 index moved from ${result.v2Index} to ${result.v2IndexAfter} during the copy: ` +
+          "v2 was written (or TTL keys expired) meanwhile; verify before switching clients",
+      );
+    }
+    result.durationMs = Date.now() - started;
+    return result;
+  } finally {
+    client.close();
+  }
+}
+
+function classifyExisting(kv: ExpectedKv, found: V3Kv, result: OnlineMigrationResult): void {
+  if (found.value.equals(Buffer.from(kv.value, "utf8"))) {
+    result.alreadyPresent.push({
+      v2Key: kv.v2Key,
+      key: kv.key,
+      createdIndex: kv.createdIndex,
+      modifiedIndex: kv.modifiedIndex,
+      revision: found.modRevision,
+      lease: found.lease,
+    });
+  } else {
+    result.collisions.push({ v2Key: kv.v2Key, key: kv.key, existingModRevision: found.modRevision });
+  }
+}
+
+/** One lease per distinct TTL; keys under a TTL dir already carry their ancestors' earliest expiry. */
+async function grantLeases(
+  client: Etcd3,
+  pending: ExpectedKv[],
+  result: OnlineMigrationResult,
+): Promise<Map<number, string>> {
+  const byTtl = new Map<number, string>();
+  const counts = new Map<number, number>();
+  for (const kv of pending)
+    if (kv.leaseTtl !== undefined) counts.set(kv.leaseTtl, (counts.get(kv.leaseTtl) ?? 0) + 1);
+  for (const [ttl, keys] of [...counts].sort((a, b) => a[0] - b[0])) {
+    const granted = await client.leaseClient.leaseGrant({ TTL: ttl, ID: 0 });
+    const id = String(granted.ID);
+    byTtl.set(ttl, id);
+    result.leases.push({ id, ttl: Number(granted.TTL), keys });
+  }
+  return byTtl;
+}
+
+export function splitBatches<T extends Pick<ExpectedKv, "key" | "value">>(
+  kvs: T[],
+  maxOps: number,
+  maxBytes: number,
+): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const kv of kvs) {
+    const size = putRequestBytes(kv);
+    if (current.length > 0 && (current.length >= maxOps || bytes + size > maxBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(kv);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/**
+ * Puts a batch in one Txn guarded by `create_revision == 0` on every key. When a guard fails (a v3
+ * client wrote one of the keys since the scan), the failure branch reads those keys; they are
+ * classified and the rest is retried, so nothing existing is ever overwritten.
+ */
+async function writeBatch(
+  client: Etcd3,
+  batch: ExpectedKv[],
+  leaseOf: Map<number, string>,
+  result: OnlineMigrationResult,
+): Promise<void> {
+  let remaining = batch;
+  while (remaining.length > 0) {
+    const keys = remaining.map((kv) => Buffer.from(kv.key, "utf8"));
+    const compare: ICompare[] = keys.map((key) => ({
+      key,
+      target: "Create",
+      result: "Equal",
+      create_revision: 0,
+    }));
+    const success: IRequestOp[] = remaining.map((kv, i) => ({
+      request_put: {
+        key: keys[i],
+        value: Buffer.from(kv.value, "utf8"),
+        lease: kv.leaseTtl === undefined ? 0 : (leaseOf.get(kv.leaseTtl) ?? 0),
+      },
+    }));
+    const failure: IRequestOp[] = keys.map((key) => ({ request_range: { key } }));
+    const response: ITxnResponse = await client.kv.txn({ compare, success, failure });
+    result.txns++;
+    if (response.succeeded) {
+      const revision = Number(response.header.revision);
+      for (const kv of remaining) {
+        const lease = kv.leaseTtl === undefined ? "0" : (leaseOf.get(kv.leaseTtl) ?? "0");
+        result.migrated.push({
+          v2Key: kv.v2Key,
+          key: kv.key,
+          createdIndex: kv.createdIndex,
+          modifiedIndex: kv.modifiedIndex,
+          revision,
+          lease,
+        });
+      }
+      return;
+    }
+    const stillFree: ExpectedKv[] = [];
+    remaining.forEach((kv, i) => {
+      const found = response.responses[i]?.response_range?.kvs?.[0];
+      if (!found) stillFree.push(kv);
+      else
+        classifyExisting(
+          kv,
+          {
+            key: found.key,
+            value: found.value,
+            createRevision: Number(found.create_revision),
+            modRevision: Number(found.mod_revision),
+            version: Number(found.version),
+            lease: String(found.lease),
+          },
+          result,
+        );
+    });
+    remaining = stillFree;
+  }
+}

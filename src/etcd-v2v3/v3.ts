@@ -1,0 +1,164 @@
+import { Etcd3, type IHashKVResponse, type IKeyValue, type IRangeRequest } from "etcd3";
+import { StoreshiftError } from "../common/errors.js";
+
+/** etcd3 wants `http://` hosts; etcdctl users often give bare `host:port`. */
+export function normaliseEndpoint(endpoint: string): string {
+  const trimmed = endpoint.trim().replace(/\/+$/, "");
+  return /^https?:\/\//.test(trimmed) ? trimmed : `http://${trimmed}`;
+}
+
+/**
+ * A v3 client for one or more endpoints. etcd3 retries recoverable failures; that is safe here
+ * because every migrator write is guarded by a compare, so a replayed Txn cannot clobber anything.
+ */
+export function connectV3(endpoints: string[]): Etcd3 {
+  if (endpoints.length === 0) throw new StoreshiftError("connect to etcd v3: no endpoints given");
+  return new Etcd3({
+    hosts: endpoints.map(normaliseEndpoint),
+    dialTimeout: 5_000,
+    // a page of large values can exceed grpc-js' 4 MiB default receive limit
+    grpcOptions: { "grpc.max_receive_message_length": 256 * 1024 * 1024 },
+  });
+}
+
+/** Exclusive end of the range of keys starting with `prefix` (etcd's "prefix + 1"); `\0` for all keys. */
+export function prefixEnd(prefix: Buffer): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if ((end[i] ?? 0) < 0xff) {
+      end[i] = (end[i] ?? 0) + 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
+}
+
+export interface V3Kv {
+  key: Buffer;
+  value: Buffer;
+  createRevision: number;
+  modRevision: number;
+  version: number;
+  lease: string;
+}
+
+function toKv(kv: IKeyValue): V3Kv {
+  return {
+    key: kv.key,
+    value: kv.value,
+    createRevision: Number(kv.create_revision),
+    modRevision: Number(kv.mod_revision),
+    version: Number(kv.version),
+    lease: String(kv.lease ?? "0"),
+  };
+}
+
+/**
+ * Every key under `prefix` ("" = the whole key space), paged so no response gets large, all pages at
+ * one revision so the result is a consistent snapshot.
+ */
+export async function readV3Range(
+  client: Etcd3,
+  prefix = "",
+  options: { pageSize?: number; serializable?: boolean; keysOnly?: boolean } = {},
+): Promise<{ kvs: V3Kv[]; revision: number }> {
+  const start = prefix === "" ? Buffer.from([0]) : Buffer.from(prefix, "utf8");
+  const end = prefix === "" ? Buffer.from([0]) : prefixEnd(start);
+  const pageSize = options.pageSize ?? 2000;
+  const kvs: V3Kv[] = [];
+  let key = start;
+  let revision = 0;
+  for (;;) {
+    const request: IRangeRequest = {
+      key,
+      range_end: end,
+      limit: pageSize,
+      revision,
+      serializable: options.serializable ?? false,
+      keys_only: options.keysOnly ?? false,
+    };
+    const response = await client.kv.range(request);
+    if (revision === 0) revision = Number(response.header.revision);
+    for (const kv of response.kvs) kvs.push(toKv(kv));
+    const last = response.kvs[response.kvs.length - 1];
+    if (!response.more || !last) break;
+    key = Buffer.concat([last.key, Buffer.from([0])]);
+  }
+  return { kvs, revision };
+}
+
+/** Number of keys in the whole v3 key space and the store revision. */
+export async function countV3(
+  client: Etcd3,
+  serializable = false,
+): Promise<{ count: number; revision: number }> {
+  const response = await client.kv.range({
+    key: Buffer.from([0]),
+    range_end: Buffer.from([0]),
+    count_only: true,
+    serializable,
+  });
+  return { count: Number(response.count), revision: Number(response.header.revision) };
+}
+
+export interface MemberStatus {
+  endpoint: string;
+  version: string;
+  raftIndex: number;
+  raftAppliedIndex: number;
+  revision: number;
+}
+
+export async function memberStatus(endpoint: string): Promise<MemberStatus> {
+  const client = connectV3([endpoint]);
+  try {
+    const s = await client.maintenance.status();
+    return {
+      endpoint,
+      version: s.version,
+      raftIndex: Number(s.raftIndex),
+      raftAppliedIndex: Number(s.raftAppliedIndex ?? s.raftIndex),
+      revision: Number(s.header.revision),
+    };
+  } finally {
+    client.close();
+  }
+}
+
+type Exec = { exec(service: string, method: string, payload: unknown): Promise<IHashKVResponse> };
+
+/**
+ * etcd3 1.1.2 calls HashKV as `hashKV`, but grpc-js names the camel-cased method `hashKv`, so the
+ * typed call fails with "client[method] is not a function"; the proto name `HashKV` works.
+ */
+async function callHashKv(client: Etcd3): Promise<IHashKVResponse> {
+  const inner = (client.maintenance as unknown as { client: Exec }).client;
+  return inner.exec("Maintenance", "HashKV", { revision: 0 });
+}
+
+export interface MemberHash {
+  endpoint: string;
+  hash: string;
+  revision: number;
+  compactRevision: number;
+}
+
+/** `etcdctl endpoint hashkv` for each endpoint, at each member's latest revision. */
+export async function hashKvAll(endpoints: string[]): Promise<MemberHash[]> {
+  return Promise.all(
+    endpoints.map(async (endpoint) => {
+      const client = connectV3([endpoint]);
+      try {
+        const h = await callHashKv(client);
+        return {
+          endpoint,
+          hash: String(h.hash),
+          revision: Number(h.header.revision),
+          compactRevision: Number(h.compact_revision),
+        };
+      } finally {
+        client.close();
+      }
+    }),
+  );
+}
