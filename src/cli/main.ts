@@ -2,15 +2,23 @@ import { readFileSync } from "node:fs";
 import { stopAll } from "../common/cleanup.js";
 import { errorMessage, firstLine, StoreshiftError } from "../common/errors.js";
 import type { Command } from "./command.js";
+import { diffCommand } from "./commands/diff.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { downCommand } from "./commands/down.js";
 import { installCommand } from "./commands/install.js";
+import { replayCommand } from "./commands/replay.js";
+import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
+import { snapshotCommand } from "./commands/snapshot.js";
 import { statusCommand } from "./commands/status.js";
 import { upCommand } from "./commands/up.js";
 
 export const commands: Command[] = [
   runCommand,
+  replayCommand,
+  snapshotCommand,
+  diffCommand,
+  reportCommand,
   installCommand,
   doctorCommand,
   upCommand,

@@ -1,0 +1,82 @@
+import { checkSummary, differenceLine, scenarioDurationSeconds } from "./format.js";
+import type { RunResult, ScenarioResult } from "./result.js";
+
+/** XML 1.0 forbids most control characters even escaped; they are dropped. */
+export function xmlEscape(text: string): string {
+  return text
+    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
+}
+
+const MAX_LINES_PER_FAILURE = 200;
+
+function failureText(scenario: ScenarioResult): { message: string; body: string } {
+  const failedChecks = scenario.checks.filter((c) => c.status === "failed");
+  const failedPhases = scenario.phases.filter((p) => p.status === "failed");
+  const message =
+    failedChecks.map((c) => `${c.name}: ${c.message ?? checkSummary(c)}`).join("; ") ||
+    failedPhases.map((p) => `${p.name}: ${p.message ?? "failed"}`).join("; ") ||
+    "failed";
+  const lines: string[] = [];
+  for (const phase of failedPhases) lines.push(`phase ${phase.name} failed: ${phase.message ?? ""}`);
+  for (const check of failedChecks) {
+    lines.push(`check ${check.name}: ${checkSummary(check)}`);
+    const counted = (check.differences ?? []).filter((d) => d.class !== "accounted");
+    for (const d of counted.slice(0, MAX_LINES_PER_FAILURE)) lines.push(`  ${differenceLine(d)}`);
+    if (counted.length > MAX_LINES_PER_FAILURE) {
+      lines.push(`  … ${counted.length - MAX_LINES_PER_FAILURE} more in result.json / report.html`);
+    }
+  }
+  return { message, body: lines.join("\n") };
+}
+
+function testcase(s: ScenarioResult): string {
+  const attrs = `classname="${xmlEscape(s.feature)}" name="${xmlEscape(s.name)}" time="${scenarioDurationSeconds(s)}"`;
+  const inner: string[] = [];
+  if (s.status === "failed") {
+    const { message, body } = failureText(s);
+    inner.push(`<failure type="difference" message="${xmlEscape(message)}">${xmlEscape(body)}</failure>`);
+  } else if (s.status === "skipped" || s.status === "not-run") {
+    const reason = s.reason ?? (s.status === "not-run" ? "not run" : "skipped");
+    inner.push(`<skipped message="${xmlEscape(reason)}"/>`);
+  }
+  const phases = s.phases.map(
+    (p) => `${p.name}: ${p.status} ${p.durationMs} ms${p.message ? ` (${p.message})` : ""}`,
+  );
+  if (phases.length > 0) inner.push(`<system-out>${xmlEscape(phases.join("\n"))}</system-out>`);
+  return inner.length === 0
+    ? `    <testcase ${attrs}/>`
+    : `    <testcase ${attrs}>\n      ${inner.join("\n      ")}\n    </testcase>`;
+}
+
+/**
+ * JUnit XML in the shape Jenkins' junit plugin and GitLab's test reports read: one testsuite per feature,
+ * one testcase per scenario, `<failure>` with the diff summary, `<skipped>` with the reason.
+ */
+export function renderJunit(result: RunResult): string {
+  const features = new Map<string, ScenarioResult[]>();
+  for (const s of result.scenarios) features.set(s.feature, [...(features.get(s.feature) ?? []), s]);
+  const suites: string[] = [];
+  let totalTime = 0;
+  for (const [feature, scenarios] of features) {
+    const failures = scenarios.filter((s) => s.status === "failed").length;
+    const skipped = scenarios.filter((s) => s.status === "skipped" || s.status === "not-run").length;
+    const time = scenarios.reduce((sum, s) => sum + s.durationMs, 0) / 1000;
+    totalTime += time;
+    suites.push(
+      `  <testsuite name="${xmlEscape(feature)}" tests="${scenarios.length}" failures="${failures}" errors="0" ` +
+        `skipped="${skipped}" time="${time.toFixed(3)}" timestamp="${xmlEscape(result.startedAt.replace(/Z$/, ""))}">\n` +
+        `${scenarios.map(testcase).join("\n")}\n  </testsuite>`,
+    );
+  }
+  const t = result.totals;
+  const tests = result.scenarios.length;
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n` +
+    `<testsuites name="storeshift ${xmlEscape(result.runId)}" tests="${tests}" failures="${t.failed}" errors="0" ` +
+    `skipped="${t.skipped + t.notRun}" time="${totalTime.toFixed(3)}">\n${suites.join("\n")}\n</testsuites>\n`
+  );
+}
