@@ -505,7 +505,8 @@ export async function rollbackOffline(
   const result: OfflineRollbackResult = { members: [], notes: [] };
   const memberOf = (name: string) => options.cluster?.members.find((m) => m.name === name);
   // every member first: restoring one while the others run would mix migrated and unmigrated v3 stores
-  for (const b of backups) await memberOf(b.member)?.stop();
+  const wereRunning = backups.map((b) => memberOf(b.member)).filter((m): m is EtcdMember => !!m?.running);
+  for (const m of wereRunning) await m.stop();
   const checks = await Promise.all(
     backups.map(async (b) => {
       await assertMemberStopped(b.dataDir, memberOf(b.member));
@@ -524,6 +525,9 @@ export async function rollbackOffline(
       `etcd took a raft snapshot after the backup on ${detail}; ` +
       "a restored db's consistent index would be below it and etcd would panic 'failed to find database snapshot file'";
     if (mode === "db") {
+      // refused before touching anything: leave the members as they were
+      for (const m of wereRunning) m.spawn();
+      await Promise.all(wereRunning.map((m) => m.waitHealthy()));
       throw new StoreshiftError(
         `rollback offline: refused: ${why}; restore whole data dirs instead (--mode data-dir, loses writes made after the backup)`,
         { exitCode: 1 },

@@ -1,14 +1,26 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { after, test } from "node:test";
+import { ensureBinary } from "../../src/binaries/install.js";
 import { stopAll } from "../../src/common/cleanup.js";
 import { removeDir } from "../../src/common/temp.js";
-import { migrateOffline, rollbackOffline } from "../../src/etcd-v2v3/offline.js";
-import { v2Set } from "../../src/etcd-v2v3/v2-client.js";
-import { connectV3, readV3Range } from "../../src/etcd-v2v3/v3.js";
+import { loadFixture, seedV2 } from "../../src/etcd-v2v3/fixture.js";
+import {
+  assertMemberStopped,
+  migrateOffline,
+  resolveMigrateEtcdctl,
+  rollbackOffline,
+  runEtcdctlMigrate,
+} from "../../src/etcd-v2v3/offline.js";
+import { leaves, treeFingerprint } from "../../src/etcd-v2v3/tree.js";
+import { readV2Tree, v2Set } from "../../src/etcd-v2v3/v2-client.js";
+import { connectV3, countV3, readV3Range } from "../../src/etcd-v2v3/v3.js";
 import { startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import { requireBinary } from "../helpers/binaries.js";
 
 after(stopAll);
+
+const FIXTURES = join(import.meta.dirname, "../../fixtures/etcd-v2");
 
 async function v3Get(endpoint: string, key: string) {
   const client = connectV3([endpoint]);
@@ -34,6 +46,129 @@ test("seed's steps on one member: v2 `set foo bar` → stop → etcdctl migrate 
     assert.equal(kv?.createRevision, written.createdIndex);
     assert.equal(kv?.modRevision, written.modifiedIndex);
     assert.equal(kv?.version, 1);
+  } finally {
+    await removeDir(result.backupRoot);
+  }
+});
+
+test("rolling over three members: each member migrated in turn, hashkv equal, then rolled back from backups", async () => {
+  await requireBinary("etcdctl-v2");
+  await using etcd = await startLocalEtcd({ enableV2: true, members: 3, name: "v2v3-three" });
+  const endpoint = etcd.endpoints[0] ?? "";
+  await v2Set(endpoint, "/foo", "bar");
+  await seedV2(endpoint, await loadFixture(join(FIXTURES, "shapes.yaml")));
+  const before = await readV2Tree(endpoint);
+  const maxIndex = Math.max(...leaves(before.root).map((n) => n.modifiedIndex));
+  const result = await migrateOffline(etcd);
+  try {
+    assert.deepEqual(
+      result.members.map((m) => m.outcome),
+      Array(3).fill("finished transforming keys"),
+    );
+    const n = result.expectedKeys;
+    // while the roll is under way, members not yet migrated serve an empty v3 store
+    assert.deepEqual(
+      result.members.map((m) => m.v3KeysOnOthers),
+      [
+        [0, 0],
+        [n, 0],
+        [n, n],
+      ],
+    );
+    assert.deepEqual(
+      result.members.map((m) => m.v3Revision),
+      [maxIndex, maxIndex, maxIndex],
+    );
+    assert.equal(new Set(result.hashkv.map((h) => h.hash)).size, 1, JSON.stringify(result.hashkv));
+    assert.deepEqual(result.discrepancies, []);
+    for (const member of etcd.members) {
+      assert.equal((await v3Get(member.clientUrl, "/foo"))?.value.toString(), "bar", member.name);
+    }
+
+    const rolledBack = await rollbackOffline(result.backups, { cluster: etcd });
+    assert.equal(rolledBack.members.length, 3);
+    for (const member of etcd.members) {
+      const client = connectV3([member.clientUrl]);
+      try {
+        assert.equal((await countV3(client)).count, 0, `${member.name} v3 empty again`);
+      } finally {
+        client.close();
+      }
+    }
+    assert.equal(treeFingerprint((await readV2Tree(endpoint)).root), treeFingerprint(before.root));
+  } finally {
+    await removeDir(result.backupRoot);
+  }
+});
+
+test("refusals: a running member's data dir (lock seen in /proc/locks; migrate killed when it waits)", async () => {
+  const etcdctl = await resolveMigrateEtcdctl(await requireBinary("etcdctl-v2"));
+  await using etcd = await startLocalEtcd({ enableV2: true, name: "v2v3-running" });
+  await v2Set(etcd.endpoints[0] ?? "", "/foo", "bar");
+  const dataDir = etcd.member(0).info.dataDir;
+  await assert.rejects(
+    assertMemberStopped(dataDir),
+    /member\/snap\/db is locked by pid \d+ \(a running etcd\?\)/,
+  );
+  await assert.rejects(
+    assertMemberStopped(dataDir, etcd.member(0)),
+    /member m0 is running \(pid \d+\); stop it first/,
+  );
+  const started = Date.now();
+  await assert.rejects(
+    runEtcdctlMigrate({ etcdctl: etcdctl.path, dataDir }),
+    /refused: it waited for the data dir's lock: a member is running on it/,
+  );
+  assert.ok(Date.now() - started < 10_000);
+  assert.equal(await v3Get(etcd.endpoints[0] ?? "", "/foo"), undefined, "nothing migrated");
+});
+
+test("refusals: only etcdctl >= 3.5 available, and a non-empty v3 key space; members left running", async () => {
+  const etcdctl36 = (await ensureBinary("etcdctl")).path;
+  await assert.rejects(
+    resolveMigrateEtcdctl(etcdctl36),
+    /is etcdctl 3\.6\.\d+, which has no `migrate` command \(removed in etcd 3\.5\); use etcdctl 3\.4\.x/,
+  );
+  await using etcd = await startLocalEtcd({ enableV2: true, name: "v2v3-refuse" });
+  const endpoint = etcd.endpoints[0] ?? "";
+  await v2Set(endpoint, "/foo", "bar");
+  await assert.rejects(migrateOffline(etcd, { etcdctl: etcdctl36 }), /no `migrate` command/);
+  assert.equal(etcd.member(0).running, true);
+  const client = connectV3([endpoint]);
+  try {
+    await client.put("/v3/existing").value("x");
+  } finally {
+    client.close();
+  }
+  await assert.rejects(
+    migrateOffline(etcd),
+    /the v3 key space holds 1 key\(s\) \(e\.g\. \/v3\/existing\); etcdctl migrate would overwrite them/,
+  );
+  assert.equal(etcd.member(0).running, true);
+  assert.equal(await v3Get(endpoint, "/foo"), undefined);
+});
+
+test("offline rollback trap: a raft snapshot after the backup refuses db-only restore; whole data dir works", async () => {
+  await requireBinary("etcdctl-v2");
+  await using etcd = await startLocalEtcd({ enableV2: true, snapshotCount: 5, name: "v2v3-trap" });
+  const endpoint = etcd.endpoints[0] ?? "";
+  await v2Set(endpoint, "/foo", "bar");
+  const before = await readV2Tree(endpoint);
+  const result = await migrateOffline(etcd);
+  try {
+    for (let i = 0; i < 12; i++) await v2Set(endpoint, `/after/${i}`, "x");
+    const error = await rollbackOffline(result.backups, { cluster: etcd, mode: "db" }).catch((e) => e);
+    assert.match(
+      String(error?.message),
+      /refused: etcd took a raft snapshot after the backup on m0 \(snapshot at raft index \d+, backup's newest \d+\).*failed to find database snapshot file/,
+    );
+    assert.equal(etcd.member(0).running, true, "left running after the refusal");
+    assert.equal((await v3Get(endpoint, "/foo"))?.value.toString(), "bar", "nothing restored");
+    const done = await rollbackOffline(result.backups, { cluster: etcd });
+    assert.equal(done.members[0]?.snapshotAfterBackup, true);
+    assert.match(done.notes[0] ?? "", /writes made after the backup are gone/);
+    assert.equal(await v3Get(endpoint, "/foo"), undefined);
+    assert.equal(treeFingerprint((await readV2Tree(endpoint)).root), treeFingerprint(before.root));
   } finally {
     await removeDir(result.backupRoot);
   }
