@@ -34,10 +34,9 @@ interface KubeObject {
 
 /**
  * Turns a `crd.projectcalico.org/v1` object back into its `projectcalico.org/v3` form: the v3 metadata
- * stored in the `projectcalico.org/metadata` annotation is restored, then name, namespace, labels and
- * the remaining annotations are taken from the CRD object (as Calico's own backend does).
- * IPAM objects have no v3 form and keep their CRD shape under an `ipam/<Kind>/<name>` id.
- * A minimal decode: owner references are not translated from v1 to v3 kinds.
+ * stored in the `projectcalico.org/metadata` annotation is restored; namespace and the server-managed
+ * fields come from the CR. IPAM objects have no v3 form and keep their CR shape under `ipam/<Kind>/<name>`.
+ * A minimal decode (owner references are not translated from v1 to v3 kinds, UIDs are not re-derived).
  */
 export function decodeCalicoCrd(object: KubeObject, kind: string): SnapshotRecord {
   const meta = object.metadata ?? {};
@@ -49,22 +48,28 @@ export function decodeCalicoCrd(object: KubeObject, kind: string): SnapshotRecor
   const annotations = { ...(meta.annotations ?? {}) };
   let restored: Record<string, unknown> = {};
   const stored = annotations[CALICO_METADATA_ANNOTATION];
+  delete annotations[CALICO_METADATA_ANNOTATION];
   if (stored !== undefined) {
-    delete annotations[CALICO_METADATA_ANNOTATION];
     try {
       restored = JSON.parse(stored) as Record<string, unknown>;
     } catch {
       restored = { [`${CALICO_METADATA_ANNOTATION}(unparsable)`]: stored };
     }
   }
-  const metadata: Record<string, unknown> = { ...meta, ...restored, name };
+  // The annotation holds the v3 labels and annotations in full; the CR only keeps Calico's own, so the
+  // CR's are a fallback. Policy kinds keep their v3 name in the annotation too.
+  const metadata: Record<string, unknown> = { ...restored };
+  metadata.name = typeof restored.name === "string" && restored.name !== "" ? restored.name : meta.name;
   if (meta.namespace) metadata.namespace = meta.namespace;
-  if (meta.labels) metadata.labels = meta.labels;
-  else delete metadata.labels;
-  if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
-  else delete metadata.annotations;
+  for (const field of ["resourceVersion", "uid", "creationTimestamp", "generation", "managedFields"]) {
+    if (meta[field] !== undefined && metadata[field] === undefined) metadata[field] = meta[field];
+  }
+  if (metadata.labels === undefined && meta.labels) metadata.labels = meta.labels;
+  if (metadata.annotations === undefined && Object.keys(annotations).length > 0)
+    metadata.annotations = annotations;
+  const v3Name = String(metadata.name);
   return {
-    id: calicoResourceId(kind, name, meta.namespace),
+    id: calicoResourceId(kind, v3Name, meta.namespace),
     kind,
     ...body,
     apiVersion: "projectcalico.org/v3",
