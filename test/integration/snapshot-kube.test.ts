@@ -166,12 +166,12 @@ describe("Calico and /registry/ snapshots on a real kube-apiserver and etcd", ()
       records.map((r) => r.id),
       ["projectcalico.org/v3/GlobalNetworkSet/only-in-kube", "projectcalico.org/v3/IPPool/pool-a"],
     );
-    const pool = records[1] as { metadata: Record<string, unknown>; apiVersion: string };
+    const pool = records[1] as unknown as { metadata: Record<string, unknown>; apiVersion: string };
     assert.equal(pool.apiVersion, "projectcalico.org/v3");
     assert.deepEqual(pool.metadata.labels, { team: "net" });
     assert.equal(pool.metadata.creationTimestamp, POOL_V3.metadata.creationTimestamp);
     assert.equal(pool.metadata.annotations, undefined, "the metadata annotation itself is removed");
-    assert.deepEqual((records[1] as { spec: unknown }).spec, { ...POOL_V3.spec, blockSize: 24 });
+    assert.deepEqual((records[1] as unknown as { spec: unknown }).spec, { ...POOL_V3.spec, blockSize: 24 });
   });
 
   it("Calico etcd vs Kubernetes: every difference class appears, each explained", async () => {
@@ -208,7 +208,7 @@ describe("Calico and /registry/ snapshots on a real kube-apiserver and etcd", ()
     const records = await collectRecords((await loadSnapshot(before)).records);
     const pool = records.find((r) => r.id === "/registry/crd.projectcalico.org/ippools/pool-a");
     assert.equal(pool?.kind, "crd.projectcalico.org/ippools");
-    assert.equal((pool?.object as { spec: { blockSize: number } }).spec.blockSize, 24);
+    assert.equal((pool?.object as { spec?: { blockSize: number } } | undefined)?.spec?.blockSize, 24);
     const secret = records.find((r) => r.id === "/registry/secrets/default/db-credentials");
     assert.ok(secret && isBase64Bytes(secret.value), "protobuf values are not UTF-8 and stay base64");
     assert.ok(
