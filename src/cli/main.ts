@@ -5,6 +5,7 @@ import type { Command } from "./command.js";
 import { diffCommand } from "./commands/diff.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { downCommand } from "./commands/down.js";
+import { etcdCommand } from "./commands/etcd.js";
 import { installCommand } from "./commands/install.js";
 import { replayCommand } from "./commands/replay.js";
 import { reportCommand } from "./commands/report.js";
@@ -19,6 +20,7 @@ export const commands: Command[] = [
   snapshotCommand,
   diffCommand,
   reportCommand,
+  etcdCommand,
   installCommand,
   doctorCommand,
   upCommand,

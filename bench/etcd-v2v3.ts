@@ -1,0 +1,139 @@
+import { readFile } from "node:fs/promises";
+import { removeDir } from "../src/common/temp.js";
+import { type FixtureStep, randomSeed, seedV2 } from "../src/etcd-v2v3/fixture.js";
+import { migrateOffline, rollbackOffline } from "../src/etcd-v2v3/offline.js";
+import { migrateOnline } from "../src/etcd-v2v3/online.js";
+import { rollbackOnline } from "../src/etcd-v2v3/rollback.js";
+import { connectV3, countV3 } from "../src/etcd-v2v3/v3.js";
+import { startLocalEtcd } from "../src/providers/etcd/local-etcd.js";
+import type { Bench, BenchRow } from "./types.js";
+
+const KEYS = Number(process.env.BENCH_V2V3_KEYS ?? 100_000);
+const DIRS = Number(process.env.BENCH_V2V3_DIRS ?? 100);
+
+/** Peak RSS of this process while `fn` runs, sampled every 10 ms (plus before and after). */
+async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakRss: number; baseRss: number }> {
+  const baseRss = process.memoryUsage().rss;
+  let peakRss = baseRss;
+  const timer = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 10);
+  try {
+    const value = await fn();
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    return { value, peakRss, baseRss };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** VmHWM (peak RSS since start) of a process, in bytes, from /proc. */
+async function processPeakRss(pid: number | undefined): Promise<number | undefined> {
+  if (!pid) return undefined;
+  try {
+    const status = await readFile(`/proc/${pid}/status`, "utf8");
+    const kb = status.match(/VmHWM:\s+(\d+) kB/)?.[1];
+    return kb ? Number(kb) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const MiB = 1024 * 1024;
+
+export const etcdV2V3Bench: Bench = {
+  name: "etcd-v2v3",
+  description: `${KEYS} v2 keys over ${DIRS} dirs on etcd 3.4.23 (1 member): online migrator vs etcdctl migrate (stop, migrate, restart)`,
+  async run() {
+    const seed = Number(process.env.BENCH_V2V3_SEED ?? randomSeed());
+    process.stderr.write(`bench etcd-v2v3: seed ${seed}\n`);
+    const etcd = await startLocalEtcd({ enableV2: true, name: "bench-v2v3" });
+    const rows: BenchRow[] = [];
+    const row = (metric: string, value: number, unit: string, extra: Partial<BenchRow> = {}) =>
+      rows.push({ bench: "etcd-v2v3", metric, value, unit, ...extra });
+    let backupRoot: string | undefined;
+    try {
+      const endpoint = etcd.endpoints[0] ?? "";
+      const generate: FixtureStep = {
+        op: "generate",
+        keys: KEYS,
+        dirs: DIRS,
+        seed,
+        valueBytes: 32,
+        prefix: "/bench",
+      };
+      const seeded = await seedV2(endpoint, {
+        name: "bench",
+        description: "",
+        includeHidden: [],
+        steps: [generate],
+      });
+      row("seed v2 (64 writers)", seeded.durationMs / 1000, "s", { note: `${KEYS} keys, seed ${seed}` });
+
+      // offline first: its backup is the pre-migration state the online run starts from
+      const offline = await migrateOffline(etcd, { measureMemory: true });
+      backupRoot = offline.backupRoot;
+      const m = offline.members[0];
+      if (!m || offline.discrepancies.length > 0)
+        throw new Error(
+          `bench etcd-v2v3: offline migration not verified (${offline.discrepancies.length} differences)`,
+        );
+      const offlineMs = m.stopMs + m.migrateMs + m.startMs;
+      row("offline: stop+migrate+restart", offlineMs / 1000, "s", {
+        note: `stop ${m.stopMs} ms, etcdctl migrate ${m.migrateMs} ms, restart ${m.startMs} ms`,
+      });
+      row("offline: whole procedure", offline.durationMs / 1000, "s", {
+        note: `with pre-checks, backup ${m.backupMs} ms, per-member check and final verify`,
+      });
+      if (m.maxRssKb)
+        row("offline: etcdctl migrate peak RSS", (m.maxRssKb * 1024) / MiB, "MiB", {
+          note: "/usr/bin/time -v",
+        });
+
+      await rollbackOffline(offline.backups, { cluster: etcd });
+      const client = connectV3([endpoint]);
+      try {
+        const empty = await countV3(client);
+        if (empty.count !== 0)
+          throw new Error(`bench etcd-v2v3: v3 not empty after rollback (${empty.count})`);
+      } finally {
+        client.close();
+      }
+
+      const etcdPid = etcd.member(0).pid;
+      const online = await withPeakRss(() =>
+        migrateOnline({ v2Endpoint: endpoint, v3Endpoints: etcd.endpoints }),
+      );
+      if (online.value.migrated.length !== offline.expectedKeys)
+        throw new Error(
+          `bench etcd-v2v3: online migrated ${online.value.migrated.length} of ${offline.expectedKeys}`,
+        );
+      const onlineMs = online.value.durationMs;
+      row("online: read v2 + guarded Txns", onlineMs / 1000, "s", {
+        note: `${online.value.txns} Txns of <= 128 puts, 4 in flight`,
+      });
+      row("online / offline time", onlineMs / offlineMs, "x", { target: "<= 1.0" });
+      row("online: storeshift peak RSS", online.peakRss / MiB, "MiB", {
+        note: `+${Math.round((online.peakRss - online.baseRss) / MiB)} MiB over the ${Math.round(online.baseRss / MiB)} MiB before`,
+      });
+      const etcdPeak = await processPeakRss(etcdPid);
+      if (etcdPeak)
+        row("online: etcd server peak RSS", etcdPeak / MiB, "MiB", { note: "VmHWM since its restart" });
+
+      // the order-preserving variant: one Txn at a time
+      await rollbackOnline(online.value);
+      const sequential = await migrateOnline({
+        v2Endpoint: endpoint,
+        v3Endpoints: etcd.endpoints,
+        concurrency: 1,
+      });
+      row("online, 1 Txn in flight", sequential.durationMs / 1000, "s", {
+        note: `ratio ${(sequential.durationMs / offlineMs).toFixed(2)}x; v3 revisions in v2 modifiedIndex order`,
+      });
+      return rows;
+    } finally {
+      await etcd.stop();
+      if (backupRoot) await removeDir(backupRoot);
+    }
+  },
+};
