@@ -1,8 +1,12 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { removeDir } from "../src/common/temp.js";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { makeTempDir, removeDir } from "../src/common/temp.js";
 import { type FixtureStep, randomSeed, seedV2 } from "../src/etcd-v2v3/fixture.js";
 import { migrateOffline, rollbackOffline } from "../src/etcd-v2v3/offline.js";
-import { migrateOnline } from "../src/etcd-v2v3/online.js";
+import { migrateOnline, type OnlineMigrationResult } from "../src/etcd-v2v3/online.js";
 import { rollbackOnline } from "../src/etcd-v2v3/rollback.js";
 import { connectV3, countV3 } from "../src/etcd-v2v3/v3.js";
 import { startLocalEtcd } from "../src/providers/etcd/local-etcd.js";
@@ -40,6 +44,42 @@ async function processPeakRss(pid: number | undefined): Promise<number | undefin
 }
 
 const MiB = 1024 * 1024;
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CLI_ENTRY =
+  'import { main } from "./src/cli/main.ts"; process.exitCode = await main(process.argv.slice(1));';
+
+let resultFile = "";
+
+/** Runs the CLI (with `--result`) under `/usr/bin/time -v`; peak RSS from its report, ms from the CLI's own line. */
+async function cliUnderTime(
+  args: string[],
+  withResult = true,
+): Promise<{ maxRssKb?: number; reportedMs?: number }> {
+  const dir = await makeTempDir("bench-v2v3-cli");
+  resultFile = join(dir, "result.json");
+  const full = [process.execPath, "--import", "tsx", "--input-type=module", "-e", CLI_ENTRY, ...args];
+  if (withResult) full.push("--result", resultFile);
+  const hasTime = existsSync("/usr/bin/time");
+  const { stdout, stderr, exitCode } = await execa(
+    hasTime ? "/usr/bin/time" : (full[0] ?? ""),
+    hasTime ? ["-v", ...full] : full.slice(1),
+    {
+      cwd: ROOT,
+      reject: false,
+      env: { STORESHIFT_QUIET: "1" },
+    },
+  );
+  if (exitCode !== 0) throw new Error(`bench etcd-v2v3: CLI exit ${exitCode}: ${stderr.split("\n")[0]}`);
+  const rss = stderr.match(/Maximum resident set size \(kbytes\):\s*(\d+)/)?.[1];
+  const ms = stdout.match(/; (\d+) ms$/m)?.[1];
+  return { maxRssKb: rss ? Number(rss) : undefined, reportedMs: ms ? Number(ms) : undefined };
+}
+
+async function lastResult(_endpoint: string): Promise<OnlineMigrationResult> {
+  const result = JSON.parse(await readFile(resultFile, "utf8")) as OnlineMigrationResult;
+  await removeDir(dirname(resultFile));
+  return result;
+}
 
 export const etcdV2V3Bench: Bench = {
   name: "etcd-v2v3",
@@ -62,12 +102,11 @@ export const etcdV2V3Bench: Bench = {
         valueBytes: 32,
         prefix: "/bench",
       };
-      const seeded = await seedV2(endpoint, {
-        name: "bench",
-        description: "",
-        includeHidden: [],
-        steps: [generate],
-      });
+      const seeded = await seedV2(
+        endpoint,
+        { name: "bench", description: "", includeHidden: [], steps: [generate] },
+        { concurrency: 64 },
+      );
       row("seed v2 (64 writers)", seeded.durationMs / 1000, "s", { note: `${KEYS} keys, seed ${seed}` });
 
       // offline first: its backup is the pre-migration state the online run starts from
@@ -120,8 +159,17 @@ export const etcdV2V3Bench: Bench = {
       if (etcdPeak)
         row("online: etcd server peak RSS", etcdPeak / MiB, "MiB", { note: "VmHWM since its restart" });
 
-      // the order-preserving variant: one Txn at a time
+      // the storeshift CLI in a child under GNU time: the peak RSS of a whole online-migrator process
       await rollbackOnline(online.value);
+      const child = await cliUnderTime(["etcd", "migrate", "--online", "--endpoints", endpoint]);
+      const idle = await cliUnderTime(["etcd", "--help"], false);
+      if (child.maxRssKb)
+        row("online: CLI process peak RSS", (child.maxRssKb * 1024) / MiB, "MiB", {
+          note: `/usr/bin/time -v; \`etcd --help\` alone peaks at ${Math.round((idle.maxRssKb ?? 0) / 1024)} MiB; CLI timing ${child.reportedMs} ms`,
+        });
+
+      // the order-preserving variant: one Txn at a time
+      await rollbackOnline(await lastResult(endpoint));
       const sequential = await migrateOnline({
         v2Endpoint: endpoint,
         v3Endpoints: etcd.endpoints,
