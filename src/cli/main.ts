@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { stopAll } from "../common/cleanup.js";
 import { errorMessage, firstLine, StoreshiftError } from "../common/errors.js";
 import type { Command } from "./command.js";
+import { calicoCommand } from "./commands/calico.js";
 import { diffCommand } from "./commands/diff.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { downCommand } from "./commands/down.js";
@@ -21,6 +22,7 @@ export const commands: Command[] = [
   diffCommand,
   reportCommand,
   etcdCommand,
+  calicoCommand,
   installCommand,
   doctorCommand,
   upCommand,

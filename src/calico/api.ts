@@ -1,0 +1,136 @@
+import type { KubeConfig } from "@kubernetes/client-node";
+import { StoreshiftError } from "../common/errors.js";
+import { CalicoEtcd } from "./etcd/store.js";
+import { buildExport, type ExportOptions, exportText, type SkippedObject } from "./export/build.js";
+import { type ImportOptions, type ImportResult, importExport } from "./import.js";
+import { CRD_KINDS } from "./kinds.js";
+import { fromCustomResource, type KubeObject } from "./kube/encoding.js";
+import { CalicoKube } from "./kube/store.js";
+import {
+  isEtcdLocked,
+  lockEtcdStore,
+  lockKubeStore,
+  NOT_LOCKED_MESSAGE,
+  unlockEtcdStore,
+  unlockKubeStore,
+} from "./lock.js";
+import type { CalicoEtcdData, V3Object } from "./model.js";
+import { type RollbackResult, rollbackStores } from "./rollback.js";
+
+/**
+ * The small library surface the CLI, the Gherkin steps and the benchmarks use. Each call opens its
+ * own connections and closes them; stores are addressed by etcd endpoints and a KubeConfig.
+ */
+
+export async function withEtcd<T>(endpoints: string[], fn: (etcd: CalicoEtcd) => Promise<T>): Promise<T> {
+  const etcd = new CalicoEtcd(endpoints);
+  try {
+    return await fn(etcd);
+  } finally {
+    etcd.close();
+  }
+}
+
+export async function withKube<T>(kubeConfig: KubeConfig, fn: (kube: CalicoKube) => Promise<T>): Promise<T> {
+  const kube = new CalicoKube(kubeConfig);
+  try {
+    return await fn(kube);
+  } finally {
+    kube.close();
+  }
+}
+
+export async function lockEtcd(endpoints: string[]): Promise<void> {
+  await withEtcd(endpoints, lockEtcdStore);
+}
+export async function unlockEtcd(endpoints: string[]): Promise<void> {
+  await withEtcd(endpoints, unlockEtcdStore);
+}
+export async function lockKube(kubeConfig: KubeConfig): Promise<void> {
+  await withKube(kubeConfig, lockKubeStore);
+}
+export async function unlockKube(kubeConfig: KubeConfig): Promise<void> {
+  await withKube(kubeConfig, unlockKubeStore);
+}
+
+export interface ExportResult {
+  text: string;
+  nodeMap: Record<string, string>;
+  skipped: SkippedObject[];
+}
+
+/** `calicoctl datastore migrate export`: refuses unless the etcd datastore is locked. */
+export async function exportFromEtcd(
+  endpoints: string[],
+  options: ExportOptions = {},
+): Promise<ExportResult> {
+  return withEtcd(endpoints, async (etcd) => {
+    if (!(await isEtcdLocked(etcd)))
+      throw new StoreshiftError(`export: ${NOT_LOCKED_MESSAGE}`, { exitCode: 1 });
+    const plan = buildExport(await etcd.read(), options);
+    return { text: exportText(plan), nodeMap: plan.nodeMap, skipped: plan.skipped };
+  });
+}
+
+/** `calicoctl datastore migrate import -f`: CRDs, emptiness check, lock, resources, IPAM. */
+export async function importToKube(
+  kubeConfig: KubeConfig,
+  text: string,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  return withKube(kubeConfig, (kube) => importExport(kube, text, options));
+}
+
+export async function rollback(
+  kubeConfig: KubeConfig,
+  etcdEndpoints: string[],
+  options: { removeNodeAnnotations?: boolean } = {},
+): Promise<RollbackResult> {
+  return withKube(kubeConfig, (kube) =>
+    withEtcd(etcdEndpoints, (etcd) => rollbackStores(kube, etcd, options)),
+  );
+}
+
+export async function readCalicoFromEtcd(endpoints: string[]): Promise<CalicoEtcdData> {
+  return withEtcd(endpoints, (etcd) => etcd.read());
+}
+
+export interface CalicoKubeData {
+  /** Calico CRs decoded back to v3 objects (metadata annotation merged), by kind; IPAM CRs included raw. */
+  resources: V3Object[];
+  /** The raw CRs, keyed `<Kind>/<namespace/>name`. */
+  raw: Map<string, KubeObject>;
+  /** core/v1 Nodes: name → annotations. */
+  nodes: Record<string, Record<string, string>>;
+}
+
+export async function readCalicoFromKube(kubeConfig: KubeConfig): Promise<CalicoKubeData> {
+  return withKube(kubeConfig, async (kube) => {
+    const resources: V3Object[] = [];
+    const raw = new Map<string, KubeObject>();
+    for (const k of CRD_KINDS) {
+      for (const cr of await kube.list(k.kind)) {
+        const ns = cr.metadata.namespace ? `${cr.metadata.namespace}/` : "";
+        raw.set(`${k.kind}/${ns}${cr.metadata.name}`, cr);
+        resources.push(fromCustomResource(cr));
+      }
+    }
+    const nodes: Record<string, Record<string, string>> = {};
+    for (const n of await kube.listNodes()) nodes[n.metadata.name] = n.metadata.annotations ?? {};
+    return { resources, raw, nodes };
+  });
+}
+
+/**
+ * Gives a fresh Kubernetes target what a real cluster already has before an import: the fixture's
+ * core/v1 Nodes and Namespaces (import merges Calico Nodes into Nodes; namespaced CRs need Namespaces).
+ */
+export async function prepareKubeTarget(
+  kubeConfig: KubeConfig,
+  target: { kubernetesNodes: string[]; kubernetesNamespaces: string[] },
+): Promise<void> {
+  await withKube(kubeConfig, async (kube) => {
+    for (const ns of target.kubernetesNamespaces) await kube.createNamespace(ns);
+    for (const node of target.kubernetesNodes) await kube.createNode(node);
+  });
+}

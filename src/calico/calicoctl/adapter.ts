@@ -1,0 +1,72 @@
+import { execa } from "execa";
+import { StoreshiftError } from "../../common/errors.js";
+
+/**
+ * Runs a real calicoctl against the same stores storeshift uses, configured the way users configure
+ * it: DATASTORE_TYPE plus ETCD_ENDPOINTS or KUBECONFIG in the environment.
+ */
+export type CalicoDatastore =
+  | { type: "etcdv3"; endpoints: string[] }
+  | { type: "kubernetes"; kubeconfigPath: string };
+
+export interface CalicoctlRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function calicoctlEnv(datastore: CalicoDatastore): Record<string, string> {
+  return datastore.type === "etcdv3"
+    ? { DATASTORE_TYPE: "etcdv3", ETCD_ENDPOINTS: datastore.endpoints.join(",") }
+    : { DATASTORE_TYPE: "kubernetes", KUBECONFIG: datastore.kubeconfigPath };
+}
+
+export class Calicoctl {
+  constructor(readonly path: string) {}
+
+  async run(datastore: CalicoDatastore, args: string[], input?: string): Promise<CalicoctlRun> {
+    const env = calicoctlEnv(datastore);
+    // never let a calicoctl.cfg or an inherited variable pick another datastore
+    const res = await execa(this.path, args, {
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+      extendEnv: false,
+      reject: false,
+      input,
+      stripFinalNewline: false,
+      timeout: 300_000,
+    });
+    return { exitCode: res.exitCode ?? -1, stdout: String(res.stdout), stderr: String(res.stderr) };
+  }
+
+  private async must(datastore: CalicoDatastore, args: string[], input?: string): Promise<CalicoctlRun> {
+    const res = await this.run(datastore, args, input);
+    if (res.exitCode !== 0)
+      throw new StoreshiftError(
+        `calicoctl ${args.join(" ")} (${datastore.type}): exit ${res.exitCode}: ${lastLine(res.stderr || res.stdout)}`,
+        { exitCode: 1 },
+      );
+    return res;
+  }
+
+  lock(datastore: CalicoDatastore): Promise<CalicoctlRun> {
+    return this.must(datastore, ["datastore", "migrate", "lock"]);
+  }
+  unlock(datastore: CalicoDatastore): Promise<CalicoctlRun> {
+    return this.must(datastore, ["datastore", "migrate", "unlock"]);
+  }
+  async export(datastore: CalicoDatastore): Promise<string> {
+    return (await this.must(datastore, ["datastore", "migrate", "export"])).stdout;
+  }
+  /** Import from stdin (`-f -`), so no temp file is left behind. */
+  import(datastore: CalicoDatastore, text: string): Promise<CalicoctlRun> {
+    return this.run(datastore, ["datastore", "migrate", "import", "-f", "-"], text);
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !/^[IW]\d{4} /.test(l));
+  return lines[lines.length - 1] ?? "";
+}

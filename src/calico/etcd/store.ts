@@ -1,0 +1,143 @@
+import { Etcd3, type IOptions } from "etcd3";
+import { StoreshiftError, wrapError } from "../../common/errors.js";
+import { IPAM_PREFIX, RESOURCES_PREFIX } from "../kinds.js";
+import type { CalicoEtcdData, V3Object } from "../model.js";
+import {
+  decodeResourceValue,
+  encodeResourceValue,
+  normaliseAffinity,
+  normaliseBlock,
+  normaliseHandle,
+  normaliseIpamConfig,
+  parseJsonObject,
+} from "./codec.js";
+import {
+  IPAM_CONFIG_KEY,
+  parseAffinityKey,
+  parseBlockKey,
+  parseHandleKey,
+  parseResourceKey,
+  resourceKey,
+} from "./keys.js";
+
+/** Calico's etcd, read and written the way libcalico-go's etcdv3 backend does. */
+export class CalicoEtcd {
+  readonly client: Etcd3;
+  constructor(
+    readonly endpoints: string[],
+    options: Partial<IOptions> = {},
+  ) {
+    if (endpoints.length === 0) throw new StoreshiftError("calico etcd: no endpoints given");
+    this.client = new Etcd3({ hosts: endpoints, ...options });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Every raw key/value under /calico/, at one revision (for before/after comparisons). */
+  async rawSnapshot(prefix = "/calico/"): Promise<Map<string, string>> {
+    const res = await this.client.getAll().prefix(prefix).exec();
+    return new Map(res.kvs.map((kv) => [kv.key.toString(), kv.value.toString()]));
+  }
+
+  /**
+   * Everything the migration reads, from one etcd revision: v3 resources decoded as the v3 client
+   * returns them, and the IPAM tree (blocks, host and virtual affinities, handles, config).
+   */
+  async read(): Promise<CalicoEtcdData> {
+    try {
+      const res = await this.client.getAll().prefix("/calico/").exec();
+      const revision = String(res.header.revision);
+      const data: CalicoEtcdData = { resources: [], blocks: [], affinities: [], handles: [], revision };
+      for (const kv of res.kvs) {
+        const key = kv.key.toString();
+        const value = kv.value.toString();
+        if (key.startsWith(RESOURCES_PREFIX)) {
+          if (!parseResourceKey(key)) continue;
+          data.resources.push(decodeResourceValue(key, value, String(kv.mod_revision)));
+        } else if (key.startsWith(IPAM_PREFIX)) {
+          const block = parseBlockKey(key);
+          if (block) {
+            data.blocks.push({ key, value: normaliseBlock(parseJsonObject(key, value)) });
+            continue;
+          }
+          const affinity = parseAffinityKey(key);
+          if (affinity) {
+            data.affinities.push({ key, ...affinity, value: normaliseAffinity(parseJsonObject(key, value)) });
+            continue;
+          }
+          const handle = parseHandleKey(key);
+          if (handle) {
+            data.handles.push({ key, id: handle.id, value: normaliseHandle(parseJsonObject(key, value)) });
+            continue;
+          }
+          if (key === IPAM_CONFIG_KEY)
+            data.config = { key, value: normaliseIpamConfig(parseJsonObject(key, value)) };
+        }
+      }
+      return data;
+    } catch (err) {
+      throw wrapError(`read Calico data from etcd ${this.endpoints.join(",")}`, err);
+    }
+  }
+
+  async getResource(kind: string, name: string, namespace?: string): Promise<V3Object | undefined> {
+    const key = resourceKey(kind, name, namespace);
+    const res = await this.client.get(key).exec();
+    const kv = res.kvs[0];
+    if (!kv) return undefined;
+    return decodeResourceValue(key, kv.value.toString(), String(kv.mod_revision));
+  }
+
+  /** libcalico-go's Create: a txn that puts only when the key does not exist yet. */
+  async create(key: string, value: string): Promise<boolean> {
+    const res = await this.client
+      .if(key, "Version", "==", 0)
+      .then(this.client.put(key).value(value))
+      .commit();
+    return res.succeeded;
+  }
+
+  async createResource(obj: V3Object): Promise<boolean> {
+    return this.create(
+      resourceKey(obj.kind, obj.metadata.name, obj.metadata.namespace),
+      encodeResourceValue(obj),
+    );
+  }
+
+  /** libcalico-go's Update: put only if the key still has the revision we read (optimistic). */
+  async updateResource(obj: V3Object): Promise<boolean> {
+    const key = resourceKey(obj.kind, obj.metadata.name, obj.metadata.namespace);
+    const revision = obj.metadata.resourceVersion;
+    if (!revision) throw new StoreshiftError(`update ${key}: no resourceVersion to compare against`);
+    const res = await this.client
+      .if(key, "Mod", "==", revision)
+      .then(this.client.put(key).value(encodeResourceValue(obj)))
+      .commit();
+    return res.succeeded;
+  }
+
+  /**
+   * Creates many keys, each only if absent (libcalico-go's Create), in transactions of at most `batch`
+   * keys (etcd allows 128 operations per txn). Returns the keys that already existed.
+   */
+  async createMany(entries: [string, string][], batch = 60): Promise<string[]> {
+    const existing: string[] = [];
+    for (let i = 0; i < entries.length; i += batch) {
+      const slice = entries.slice(i, i + batch);
+      const [first, ...rest] = slice;
+      if (!first) continue;
+      let cmp = this.client.if(first[0], "Version", "==", 0);
+      for (const [k] of rest) cmp = cmp.and(k, "Version", "==", 0);
+      const res = await cmp.then(...slice.map(([k, v]) => this.client.put(k).value(v))).commit();
+      if (!res.succeeded) {
+        for (const [k, v] of slice) if (!(await this.create(k, v))) existing.push(k);
+      }
+    }
+    return existing;
+  }
+}

@@ -1,0 +1,111 @@
+import { KubeConfig } from "@kubernetes/client-node";
+import { StoreshiftError } from "../common/errors.js";
+import { exportFromEtcd, importToKube, lockEtcd, lockKube, unlockEtcd, unlockKube } from "./api.js";
+import { Calicoctl } from "./calicoctl/adapter.js";
+import type { CrdManifest } from "./kube/crds.js";
+
+/**
+ * One migration step set, implemented by storeshift's own core ("builtin") or by a real calicoctl
+ * binary ("calicoctl"), so scenarios and differential tests drive either the same way.
+ */
+export interface MigrationStores {
+  etcdEndpoints: string[];
+  kubeconfigPath: string;
+}
+
+export interface MigratorImportResult {
+  exitCode: number;
+  /** What the tool printed (calicoctl's stdout, or the builtin's messages). */
+  output: string;
+  warnings: string[];
+  error?: string;
+}
+
+export interface Migrator {
+  readonly name: "builtin" | "calicoctl";
+  lock(datastore: "etcdv3" | "kubernetes"): Promise<void>;
+  unlock(datastore: "etcdv3" | "kubernetes"): Promise<void>;
+  export(): Promise<string>;
+  import(text: string): Promise<MigratorImportResult>;
+}
+
+function kubeConfigFrom(path: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+export class BuiltinMigrator implements Migrator {
+  readonly name = "builtin" as const;
+  constructor(
+    private readonly stores: MigrationStores,
+    private readonly options: { crds?: CrdManifest[] } = {},
+  ) {}
+
+  async lock(datastore: "etcdv3" | "kubernetes"): Promise<void> {
+    if (datastore === "etcdv3") await lockEtcd(this.stores.etcdEndpoints);
+    else await lockKube(kubeConfigFrom(this.stores.kubeconfigPath));
+  }
+  async unlock(datastore: "etcdv3" | "kubernetes"): Promise<void> {
+    if (datastore === "etcdv3") await unlockEtcd(this.stores.etcdEndpoints);
+    else await unlockKube(kubeConfigFrom(this.stores.kubeconfigPath));
+  }
+  async export(): Promise<string> {
+    return (await exportFromEtcd(this.stores.etcdEndpoints)).text;
+  }
+  async import(text: string): Promise<MigratorImportResult> {
+    try {
+      const r = await importToKube(kubeConfigFrom(this.stores.kubeconfigPath), text, {
+        crds: this.options.crds,
+      });
+      return { exitCode: 0, output: r.messages.join("\n"), warnings: r.warnings };
+    } catch (err) {
+      const code = err instanceof StoreshiftError ? err.exitCode : 1;
+      return { exitCode: code, output: "", warnings: [], error: (err as Error).message };
+    }
+  }
+}
+
+export class CalicoctlMigrator implements Migrator {
+  readonly name = "calicoctl" as const;
+  private readonly tool: Calicoctl;
+  constructor(
+    binaryPath: string,
+    private readonly stores: MigrationStores,
+  ) {
+    this.tool = new Calicoctl(binaryPath);
+  }
+
+  private datastore(type: "etcdv3" | "kubernetes") {
+    return type === "etcdv3"
+      ? { type, endpoints: this.stores.etcdEndpoints }
+      : { type, kubeconfigPath: this.stores.kubeconfigPath };
+  }
+  async lock(datastore: "etcdv3" | "kubernetes"): Promise<void> {
+    await this.tool.lock(this.datastore(datastore));
+  }
+  async unlock(datastore: "etcdv3" | "kubernetes"): Promise<void> {
+    await this.tool.unlock(this.datastore(datastore));
+  }
+  export(): Promise<string> {
+    return this.tool.export(this.datastore("etcdv3"));
+  }
+  async import(text: string): Promise<MigratorImportResult> {
+    const res = await this.tool.import(this.datastore("kubernetes"), text);
+    const warnings = res.stdout.split("\n").filter((l) => l.startsWith("[WARNING]"));
+    return {
+      exitCode: res.exitCode,
+      output: res.stdout,
+      warnings,
+      ...(res.exitCode !== 0
+        ? {
+            error: res.stderr
+              .split("\n")
+              .filter((l) => !/^[IW]\d{4} /.test(l))
+              .join(" ")
+              .trim(),
+          }
+        : {}),
+    };
+  }
+}
