@@ -49,6 +49,8 @@ function differenceRow(d: Difference): string {
     [eHtml, aHtml] = highlightPair(d.expected, d.actual);
   const search = `${d.id} ${d.path} ${d.rule ?? ""}`.toLowerCase();
   const why = [
+    d.class === "missing" ? `<span class="chg">expected, not in the target</span>` : "",
+    d.class === "unexpected" ? `<span class="chg">in the target, not expected</span>` : "",
     d.rule ? `<span class="rule" title="rule">${htmlEscape(d.rule)}</span>` : "",
     d.change && d.class !== "missing" && d.class !== "unexpected"
       ? `<span class="chg">${d.change}</span>`
