@@ -214,3 +214,68 @@ test("etcdctl migrate succeeded only with rc 0 and its words", () => {
   assert.equal(migrateSucceeded({ exitCode: 0, stdout: "" }), false);
   assert.equal(migrateSucceeded({ exitCode: 1, stdout: "finished transforming keys" }), false);
 });
+
+test("diff mapping adapter: etcd-v2 records → expected etcd-v3 records, exclusions accounted with rules", async () => {
+  const { etcdV2V3Mapping, etcdV2V3OnlineMapping } = await import("../../src/etcd-v2v3/mapping.js");
+  const flat: V2Node[] = [];
+  for (const { node } of (await import("../../src/etcd-v2v3/tree.js")).walkTree(sampleTree().root))
+    if (node.key !== "/") flat.push(node);
+  const hidden = leaf("/dir1/_h", "h", 30);
+  flat.push(hidden);
+  // the diff hands records over in id order, where "/dir1/_h" sorts after "/dir1/nested/deep"
+  const records = flat
+    .map((n) => ({ id: n.key, kind: n.dir ? "dir" : "leaf", ...n, nodes: undefined }))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const notes: { id: string; rule: string }[] = [];
+  const run = async (mapping: typeof etcdV2V3Mapping, options: Record<string, unknown>) => {
+    notes.length = 0;
+    const out = [];
+    const context = {
+      source: { storeshiftSnapshot: 1 as const, format: "etcd-v2" as const, store: "test", capturedAt: "" },
+      options,
+      account: (n: { record: { id: string }; rule: string }) => notes.push({ id: n.record.id, rule: n.rule }),
+    };
+    for await (const r of mapping.map(
+      (async function* () {
+        yield* records;
+      })(),
+      context,
+    ))
+      out.push(r);
+    return out;
+  };
+  const offline = await run(etcdV2V3Mapping, {});
+  assert.deepEqual(
+    offline.map((r) => r.id),
+    expectedV3FromV2(sampleTree())
+      .kvs.map((kv) => kv.key)
+      .sort(),
+  );
+  const upd = offline.find((r) => r.id === "/upd");
+  assert.deepEqual(upd, {
+    id: "/upd",
+    kind: "upd",
+    key: "/upd",
+    value: "second",
+    createRevision: 5,
+    modRevision: 6,
+    version: 1,
+    lease: "0",
+  });
+  assert.ok(notes.some((n) => n.id === "/dir1/_h" && n.rule === "etcd-v2v3/hidden-key-excluded"));
+  assert.ok(notes.some((n) => n.id === "/emptydir" && n.rule === "etcd-v2v3/directory-not-migrated"));
+
+  const online = await run(etcdV2V3OnlineMapping, {
+    prefix: "/m",
+    ttlPolicy: "drop",
+    includeHidden: ["/dir1/_h"],
+  });
+  assert.ok(online.some((r) => r.id === "/m/dir1/_h"));
+  assert.ok(!online.some((r) => r.id === "/m/ttlkey"));
+  assert.ok(notes.some((n) => n.id === "/ttlkey" && n.rule === "etcd-v2v3/ttl-dropped"));
+  assert.ok(notes.some((n) => n.id === "/plain" && n.rule === "etcd-v2v3/prefixed"));
+  assert.deepEqual(
+    etcdV2V3OnlineMapping.ignoreRules?.map((r) => r.name),
+    ["etcd-v2v3/online-revisions", "etcd-v2v3/online-lease-ids"],
+  );
+});
