@@ -4,6 +4,7 @@ export * from "./binaries/versions.js";
 export * from "./common/cleanup.js";
 export * from "./common/errors.js";
 export * from "./diff/index.js";
+export * from "./etcd-v2v3/index.js";
 export * from "./providers/backend.js";
 export * from "./providers/containers/docker-probe.js";
 export * from "./providers/containers/etcd-container.js";

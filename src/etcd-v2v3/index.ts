@@ -16,6 +16,7 @@ export {
   seedV2,
   type V2Fixture,
 } from "./fixture.js";
+export { etcdV2V3Mapping, etcdV2V3OnlineMapping } from "./mapping.js";
 export {
   type MemberBackup,
   migrateOffline,
