@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { makeTempDir, removeDir } from "../src/common/temp.js";
@@ -48,37 +48,39 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI_ENTRY =
   'import { main } from "./src/cli/main.ts"; process.exitCode = await main(process.argv.slice(1));';
 
-let resultFile = "";
-
-/** Runs the CLI (with `--result`) under `/usr/bin/time -v`; peak RSS from its report, ms from the CLI's own line. */
-async function cliUnderTime(
-  args: string[],
-  withResult = true,
-): Promise<{ maxRssKb?: number; reportedMs?: number }> {
-  const dir = await makeTempDir("bench-v2v3-cli");
-  resultFile = join(dir, "result.json");
-  const full = [process.execPath, "--import", "tsx", "--input-type=module", "-e", CLI_ENTRY, ...args];
-  if (withResult) full.push("--result", resultFile);
-  const hasTime = existsSync("/usr/bin/time");
-  const { stdout, stderr, exitCode } = await execa(
-    hasTime ? "/usr/bin/time" : (full[0] ?? ""),
-    hasTime ? ["-v", ...full] : full.slice(1),
-    {
-      cwd: ROOT,
-      reject: false,
-      env: { STORESHIFT_QUIET: "1" },
-    },
-  );
-  if (exitCode !== 0) throw new Error(`bench etcd-v2v3: CLI exit ${exitCode}: ${stderr.split("\n")[0]}`);
-  const rss = stderr.match(/Maximum resident set size \(kbytes\):\s*(\d+)/)?.[1];
-  const ms = stdout.match(/; (\d+) ms$/m)?.[1];
-  return { maxRssKb: rss ? Number(rss) : undefined, reportedMs: ms ? Number(ms) : undefined };
+interface CliRun {
+  maxRssKb?: number;
+  reportedMs?: number;
+  /** The online result the CLI wrote with `--result`, when asked for. */
+  result?: OnlineMigrationResult;
 }
 
-async function lastResult(_endpoint: string): Promise<OnlineMigrationResult> {
-  const result = JSON.parse(await readFile(resultFile, "utf8")) as OnlineMigrationResult;
-  await removeDir(dirname(resultFile));
-  return result;
+/** Runs the CLI under `/usr/bin/time -v`: peak RSS from GNU time's report, ms from the CLI's own line. */
+async function cliUnderTime(args: string[], withResult = true): Promise<CliRun> {
+  const dir = await makeTempDir("bench-v2v3-cli");
+  try {
+    const resultFile = join(dir, "result.json");
+    const full = [process.execPath, "--import", "tsx", "--input-type=module", "-e", CLI_ENTRY, ...args];
+    if (withResult) full.push("--result", resultFile);
+    const hasTime = existsSync("/usr/bin/time");
+    const { stdout, stderr, exitCode } = await execa(
+      hasTime ? "/usr/bin/time" : (full[0] ?? ""),
+      hasTime ? ["-v", ...full] : full.slice(1),
+      { cwd: ROOT, reject: false, env: { STORESHIFT_QUIET: "1" } },
+    );
+    if (exitCode !== 0) throw new Error(`bench etcd-v2v3: CLI exit ${exitCode}: ${stderr.split("\n")[0]}`);
+    const rss = stderr.match(/Maximum resident set size \(kbytes\):\s*(\d+)/)?.[1];
+    const ms = stdout.match(/; (\d+) ms$/m)?.[1];
+    return {
+      maxRssKb: rss ? Number(rss) : undefined,
+      reportedMs: ms ? Number(ms) : undefined,
+      result: withResult
+        ? (JSON.parse(await readFile(resultFile, "utf8")) as OnlineMigrationResult)
+        : undefined,
+    };
+  } finally {
+    await removeDir(dir);
+  }
 }
 
 export const etcdV2V3Bench: Bench = {
@@ -89,8 +91,13 @@ export const etcdV2V3Bench: Bench = {
     process.stderr.write(`bench etcd-v2v3: seed ${seed}\n`);
     const etcd = await startLocalEtcd({ enableV2: true, name: "bench-v2v3" });
     const rows: BenchRow[] = [];
-    const row = (metric: string, value: number, unit: string, extra: Partial<BenchRow> = {}) =>
+    const row = (metric: string, value: number, unit: string, extra: Partial<BenchRow> = {}) => {
       rows.push({ bench: "etcd-v2v3", metric, value, unit, ...extra });
+      // also as it happens, so a late failure does not lose the numbers measured so far
+      process.stderr.write(
+        `  ${metric}: ${value.toFixed(3)} ${unit}${extra.note ? ` (${extra.note})` : ""}\n`,
+      );
+    };
     let backupRoot: string | undefined;
     try {
       const endpoint = etcd.endpoints[0] ?? "";
@@ -169,7 +176,8 @@ export const etcdV2V3Bench: Bench = {
         });
 
       // the order-preserving variant: one Txn at a time
-      await rollbackOnline(await lastResult(endpoint));
+      if (!child.result) throw new Error("bench etcd-v2v3: the CLI wrote no result");
+      await rollbackOnline(child.result);
       const sequential = await migrateOnline({
         v2Endpoint: endpoint,
         v3Endpoints: etcd.endpoints,
