@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { access, cp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { ensureBinary } from "../binaries/install.js";
+import { isMissing, locate } from "../binaries/locate.js";
 import { tryOutput } from "../binaries/run-tool.js";
 import { StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
@@ -15,9 +16,24 @@ import { readV2Index, readV2Tree } from "./v2-client.js";
 import { connectV3, countV3, type MemberHash, memberStatus, readV3Range } from "./v3.js";
 import { compareV3, verifyMigration } from "./verify.js";
 
+/** The located (or installed) etcdctl <= 3.4; when that fails but a newer one exists, says why it will not do. */
+async function locateMigrateEtcdctl(): Promise<string> {
+  try {
+    return (await ensureBinary("etcdctl-v2")).path;
+  } catch (err) {
+    const newer = await locate("etcdctl");
+    if (isMissing(newer)) throw err;
+    throw new StoreshiftError(
+      `etcdctl migrate: only etcdctl ${newer.version} (${newer.path}) is available, which has no \`migrate\` ` +
+        "command (removed in etcd 3.5); install etcdctl 3.4.x (Debian's etcd-client 3.4.23) or set STORESHIFT_ETCDCTL_V2",
+      { cause: err },
+    );
+  }
+}
+
 /** The `etcdctl` that still has `migrate` (etcd <= 3.4), or a one-line reason why the given one does not. */
 export async function resolveMigrateEtcdctl(path?: string): Promise<{ path: string; version: string }> {
-  const binary = path ?? process.env.STORESHIFT_MIGRATE_ETCDCTL ?? (await ensureBinary("etcdctl-v2")).path;
+  const binary = path ?? (await locateMigrateEtcdctl());
   const out = await tryOutput(binary, ["version"], 10_000);
   const version = out?.match(/etcdctl version:\s*(\d+\.\d+\.\d+)/)?.[1];
   if (!version) throw new StoreshiftError(`etcdctl migrate: ${binary} did not report an etcdctl version`);
