@@ -26,10 +26,13 @@ export async function rollbackStores(
   etcd: CalicoEtcd,
   options: { removeNodeAnnotations?: boolean } = {},
 ): Promise<RollbackResult> {
-  await lockKubeStore(kube);
   const crds = await kube.calicoCrdNames();
-  await kube.deleteCrds(crds);
-  await kube.waitCrdsGone(crds);
+  // no Calico CRDs: already rolled back (or never imported); there is nothing to lock or delete
+  if (crds.length > 0) {
+    await lockKubeStore(kube);
+    await kube.deleteCrds(crds);
+    await kube.waitCrdsGone(crds);
+  }
   await unlockEtcdStore(etcd);
   const leftovers = await findNodeLeftovers(kube);
   let annotationsRemoved = 0;
