@@ -59,6 +59,12 @@ async function seedAndExport(): Promise<string> {
   return (await exportFromEtcd(etcd.endpoints)).text;
 }
 
+function specOf(kube: { raw: Map<string, { spec?: unknown }> }, id: string): unknown {
+  const cr = kube.raw.get(id);
+  assert.ok(cr, `${id} is in Kubernetes`);
+  return cr.spec;
+}
+
 /** etcd node name → Kubernetes name, from the fixture's k8s orchRefs (last one wins). */
 function nodeMap(): Record<string, string> {
   const map: Record<string, string> = {};
@@ -106,13 +112,12 @@ test("forward migration of the fixture: every object lands in Kubernetes with th
   }
   assert.equal(checked, 30);
   // v1-era iptables actions are title-cased on the way
-  const felix = kube.raw.get("FelixConfiguration/default")?.spec as Record<string, string>;
+  const felix = specOf(kube, "FelixConfiguration/default") as Record<string, string>;
   assert.equal(felix.defaultEndpointToHostAction, "Drop");
   assert.equal(felix.iptablesFilterAllowAction, "Accept");
   assert.equal(felix.iptablesMangleAllowAction, "Return");
   assert.equal(
-    (kube.raw.get("FelixConfiguration/node.node2")?.spec as Record<string, string>)
-      .defaultEndpointToHostAction,
+    (specOf(kube, "FelixConfiguration/node.node2") as Record<string, string>).defaultEndpointToHostAction,
     "Accept",
   );
   // only Calico-owned labels stay on the CR; the rest lives in the metadata annotation
@@ -158,7 +163,7 @@ test("forward migration of the fixture: every object lands in Kubernetes with th
     "IPAMHandle/vxlan-tunnel-addr-node4",
     "IPAMHandle/vxlan-v6-tunnel-addr-node2",
   ]);
-  const block = kube.raw.get("IPAMBlock/10-65-79-0-26")?.spec as Record<string, unknown>;
+  const block = specOf(kube, "IPAMBlock/10-65-79-0-26") as Record<string, unknown>;
   assert.equal(block.affinity, "host:node1");
   assert.deepEqual((block.allocations as unknown[]).slice(0, 4), [0, 1, 2, null]);
   assert.equal((block.unallocated as unknown[]).length, 61);
@@ -180,7 +185,7 @@ test("forward migration of the fixture: every object lands in Kubernetes with th
     },
   ]);
   assert.equal(
-    (kube.raw.get("IPAMBlock/10-65-81-0-26")?.spec as { affinity: string }).affinity,
+    (specOf(kube, "IPAMBlock/10-65-81-0-26") as { affinity: string }).affinity,
     "virtual:kubevirt-vm-1",
   );
   assert.deepEqual(kube.raw.get("BlockAffinity/node1-10-65-79-0-26")?.spec, {
@@ -191,7 +196,7 @@ test("forward migration of the fixture: every object lands in Kubernetes with th
     deleted: "false",
   });
   assert.equal(
-    (kube.raw.get("IPAMHandle/k8s-pod-network.vm1")?.spec as { handleID: string }).handleID,
+    (specOf(kube, "IPAMHandle/k8s-pod-network.vm1") as { handleID: string }).handleID,
     "k8s-pod-network.VM1",
   );
   assert.deepEqual(kube.raw.get("IPAMConfig/default")?.spec, {
@@ -200,7 +205,7 @@ test("forward migration of the fixture: every object lands in Kubernetes with th
   });
 
   // ClusterInformation: only GUID and version copied; unlocked at the end
-  const info = kube.raw.get("ClusterInformation/default")?.spec as Record<string, unknown>;
+  const info = specOf(kube, "ClusterInformation/default") as Record<string, unknown>;
   assert.equal(info.clusterGUID, fixture.clusterInformation?.clusterGUID);
   assert.equal(info.calicoVersion, "v3.32.1");
   assert.equal(info.clusterType, "kdd");
@@ -327,7 +332,7 @@ test("import validates against Calico's real CRDs (../shared/calico-crds) instea
   const result = await importToKube(cp.kubeConfig(), text, { crds });
   assert.equal(result.ipamCreated, 15);
   const kube = await readCalicoFromKube(cp.kubeConfig());
-  assert.equal((kube.raw.get("IPPool/default-ipv4-ippool")?.spec as { cidr: string }).cidr, "10.65.0.0/16");
+  assert.equal((specOf(kube, "IPPool/default-ipv4-ippool") as { cidr: string }).cidr, "10.65.0.0/16");
   assert.ok(kube.raw.has("StagedNetworkPolicy/prod/staged-prod"));
   // the real schema is in force: an object it rejects is refused by the API server
   await assert.rejects(
