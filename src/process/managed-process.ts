@@ -91,6 +91,11 @@ export class ManagedProcess {
     await this.exited;
   }
 
+  /** Lets this process exit while the child runs on (a store kept for an engineer). */
+  detach(): void {
+    this.child?.unref();
+  }
+
   pause(): void {
     this.requireRunning("pause");
     this.signalGroup("SIGSTOP");

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rm, symlink } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm, symlink } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureBinary } from "../binaries/install.js";
@@ -74,6 +74,31 @@ export function totals(scenarios: ScenarioResult[]): RunResult["totals"] {
   };
 }
 
+/**
+ * Copies the features and fixtures a run used into <runDir>/inputs, keeping paths relative to the
+ * working directory, so `storeshift replay` can re-run a scenario exactly as it was written.
+ */
+export async function saveInputs(paths: string[], fixtureRoot: string, runDir: string): Promise<void> {
+  const inputs = join(runDir, "inputs");
+  for (const p of paths) {
+    const file = resolve(p.replace(/:\d+(:\d+)*$/, ""));
+    const rel = relative(process.cwd(), file);
+    const target = rel.startsWith("..")
+      ? join(inputs, "external", rel.replace(/^(\.\.\/)+/, ""))
+      : join(inputs, rel);
+    await cp(file, target, { recursive: true });
+  }
+  if (existsSync(fixtureRoot)) await cp(fixtureRoot, join(inputs, "fixtures"), { recursive: true });
+}
+
+/** Where a scenario's feature file was saved in a run's inputs. */
+export function savedFeaturePath(runDir: string, featureUri: string): string {
+  const rel = relative(process.cwd(), resolve(featureUri));
+  return rel.startsWith("..")
+    ? join(runDir, "inputs", "external", rel.replace(/^(\.\.\/)+/, ""))
+    : join(runDir, "inputs", rel);
+}
+
 /** Binaries the local backend needs, installed up front so no scenario pays for a build. */
 const LOCAL_TOOLS: Tool[] = ["etcd-v2", "etcdctl-v2", "etcd", "etcdctl", "kube-apiserver"];
 
@@ -100,6 +125,8 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
   const runDir = resolve(o.reportDir, runId);
   await mkdir(runDir, { recursive: true });
   const startedAt = new Date().toISOString();
+  const fixtureRoot = o.fixtureRoot ?? join(root, "fixtures");
+  await saveInputs(paths, fixtureRoot, runDir);
   log.info(
     `run ${runId}: backend ${backend.name} (${backend.reason}); reports in ${relative(process.cwd(), runDir) || "."}`,
   );
@@ -127,7 +154,7 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
         backendReason: backend.reason,
         keep: o.keep,
         migrator: o.migrator,
-        fixtureRoot: o.fixtureRoot ?? join(root, "fixtures"),
+        fixtureRoot,
       },
     },
   });

@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cacheRoot } from "../binaries/cache.js";
+import { registerCleanup } from "../common/cleanup.js";
 import { StoreshiftError } from "../common/errors.js";
 import { type StartedLocalEtcd, startLocalEtcd } from "../providers/etcd/local-etcd.js";
 import {
@@ -87,6 +88,8 @@ export async function startSession(o: UpOptions): Promise<RunningSession> {
     stores,
   };
   await writeSession(record);
+  // a signal stops the stores through the cleanup registry; the session file must go with them
+  const forgetFile = registerCleanup(`session file ${o.name}`, () => rm(file, { force: true }));
   return {
     record,
     etcd,
@@ -95,6 +98,7 @@ export async function startSession(o: UpOptions): Promise<RunningSession> {
       await controlPlane?.stop();
       await etcd?.stop();
       await rm(file, { force: true });
+      forgetFile();
     },
   };
 }

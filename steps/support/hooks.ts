@@ -78,9 +78,13 @@ async function keepStores(world: StoreshiftWorld): Promise<void> {
   await writeSession(record);
   const hints = connectionHints(record);
   await writeFile(join(world.artifactDir, "reconnect.sh"), hints);
-  log.info(
-    `kept the stores of "${world.scenarioSlug}"; stop them with \`storeshift down ${name}\`\n${hints}`,
+  // printed even when quiet: the engineer asked to keep these and needs the way back in
+  process.stderr.write(
+    `storeshift: kept the stores of "${world.scenarioSlug}"; stop them with \`storeshift down ${name}\`\n${hints}`,
   );
+  // past this point nothing in this process may stop them, not even the exit-time cleanup
+  for (const e of etcds) e.detach();
+  kube?.detach();
 }
 
 /** Registers the World's hooks with cucumber; called once by the step library's entry module. */

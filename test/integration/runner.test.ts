@@ -86,3 +86,34 @@ test("bad flags and paths exit 2 with one line and no stack trace", async () => 
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
 });
+
+test("--keep on-failure leaves the failed scenario's stores up with reconnect commands; `down` stops them", async () => {
+  const dir = join(reports, "keep");
+  const r = await storeshift(["run", `${failing}:5`, "--keep", "on-failure", "--report-dir", dir]);
+  assert.equal(r.code, 1);
+  const session = /storeshift down (keep-[a-z0-9-]+)/.exec(r.stderr)?.[1];
+  assert.ok(session, `no keep hint in: ${r.stderr}`);
+  const endpoint = /ETCDCTL_ENDPOINTS=(http:\/\/127\.0\.0\.1:\d+)/.exec(r.stderr)?.[1];
+  assert.ok(endpoint);
+  // the kept store still answers, holding the failed scenario's data
+  const health = await fetch(`${endpoint}/health`);
+  assert.equal(health.status, 200);
+  const status = await storeshift(["status"]);
+  assert.match(status.stdout, new RegExp(`${session}: `));
+  const down = await storeshift(["down", session]);
+  assert.equal(down.code, 0, down.stderr);
+  await assert.rejects(fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) }));
+});
+
+test("replay re-runs a failed scenario from the report dir's saved inputs", async () => {
+  const dir = join(reports, "replay");
+  const first = await storeshift(["run", failing, "--report-dir", dir]);
+  assert.equal(first.code, 1);
+  const replay = await storeshift(["replay", join(dir, "latest"), "--keep", "never"]);
+  assert.equal(replay.code, 1, replay.stderr);
+  assert.match(replay.stdout, /0 passed, 1 failed/, "only the failed scenario is replayed");
+  assert.match(replay.stdout, /FAILED a value that is not what the check expects \(.*inputs\//);
+  const bad = await storeshift(["replay", join(dir, "latest"), "no such scenario"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /no scenario matches "no such scenario"/);
+});

@@ -149,6 +149,13 @@ export class StartedLocalEtcd {
     await Promise.all(this.members.filter((m) => m.running).map((m) => m.waitHealthy()));
   }
 
+  /** Leaves the cluster running past this process: no cleanup-on-exit will stop it. */
+  detach(): void {
+    this.stopped = true;
+    for (const m of this.members) m.process.detach();
+    this.unregister();
+  }
+
   /** Stops every member and removes the data dirs unless `keepData`. Safe to call twice. */
   async stop(options: { keepData?: boolean } = {}): Promise<void> {
     if (this.stopped) return;

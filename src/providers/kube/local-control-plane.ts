@@ -118,6 +118,14 @@ export class StartedLocalControlPlane {
     await this.waitReady();
   }
 
+  /** Leaves the control plane running past this process: no cleanup-on-exit will stop it. */
+  detach(): void {
+    this.stopped = true;
+    this.apiserver.detach();
+    this.etcd.detach();
+    this.unregister();
+  }
+
   async stop(options: { keepData?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
