@@ -1,10 +1,8 @@
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { RunResult } from "../report/result.js";
+import { writeReports } from "../report/write.js";
 
-/** result.json now; the HTML, JUnit and Markdown renderers plug in here. */
+/** Every report of a run: result.json, junit.xml, report.html and summary.md, redacted. */
 export async function writeRunReports(result: RunResult, runDir: string): Promise<string[]> {
-  const file = join(runDir, "result.json");
-  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
-  return [file];
+  const written = await writeReports(result, runDir);
+  return Object.values(written).filter((p): p is string => p !== undefined);
 }
