@@ -156,7 +156,7 @@ export const etcdV2V3Bench: Bench = {
         );
       const onlineMs = online.value.durationMs;
       row("online: read v2 + guarded Txns", onlineMs / 1000, "s", {
-        note: `${online.value.txns} Txns of <= 128 puts, 4 in flight`,
+        note: `${online.value.txns} Txns of <= 128 puts, 4 in flight; read v2 ${online.value.phasesMs.readV2} ms, scan v3 ${online.value.phasesMs.scanV3} ms, write ${online.value.phasesMs.write} ms`,
       });
       row("online / offline time", onlineMs / offlineMs, "x", { target: "<= 1.0" });
       row("online: storeshift peak RSS", online.peakRss / MiB, "MiB", {

@@ -68,6 +68,8 @@ export interface OnlineMigrationResult {
   excluded: Record<ExclusionReason, number>;
   leases: { id: string; ttl: number; keys: number }[];
   txns: number;
+  /** Where the time went: the v2 read (with mapping), the v3 scan for collisions, the Txns. */
+  phasesMs: { readV2: number; scanV3: number; write: number };
   warnings: string[];
 }
 
@@ -101,6 +103,7 @@ export async function migrateOnline(options: OnlineMigrationOptions): Promise<On
 
   const tree = await readV2Tree(options.v2Endpoint, { quorum: true, includeHidden });
   const expected = expectedV3FromV2(tree, { ...options, prefix, ttlPolicy, nowMs: Date.now() });
+  const readV2Ms = Date.now() - started;
 
   const tooLarge = expected.kvs.filter((kv) => putRequestBytes(kv) > maxRequestBytes);
   if (tooLarge.length > 0) {
@@ -114,6 +117,7 @@ export async function migrateOnline(options: OnlineMigrationOptions): Promise<On
   const client = connectV3(options.v3Endpoints);
   try {
     // all v2 keys start with "/", so only `<prefix>/` can collide
+    const scanStarted = Date.now();
     const existing = await readV3Range(client, `${prefix}/`);
     const byKey = new Map(existing.kvs.map((kv) => [kv.key.toString("utf8"), kv]));
     const result: OnlineMigrationResult = {
@@ -133,6 +137,7 @@ export async function migrateOnline(options: OnlineMigrationOptions): Promise<On
       excluded: { directory: 0, hidden: 0, "ttl-dropped": 0, expired: 0 },
       leases: [],
       txns: 0,
+      phasesMs: { readV2: readV2Ms, scanV3: Date.now() - scanStarted, write: 0 },
       warnings: [],
     };
     for (const e of expected.excluded) result.excluded[e.reason]++;
@@ -153,6 +158,7 @@ export async function migrateOnline(options: OnlineMigrationOptions): Promise<On
 
     // v3 revisions then follow the order v2 last modified the keys in
     pending.sort((a, b) => a.modifiedIndex - b.modifiedIndex);
+    const writeStarted = Date.now();
     const leaseOf = await grantLeases(client, pending, result);
     const batches = splitBatches(pending, txnOps, maxRequestBytes);
     let next = 0;
@@ -164,6 +170,7 @@ export async function migrateOnline(options: OnlineMigrationOptions): Promise<On
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
 
+    result.phasesMs.write = Date.now() - writeStarted;
     result.migrated.sort((a, b) => a.revision - b.revision || (a.key < b.key ? -1 : 1));
     result.v3RevisionAfter = result.migrated.reduce(
       (max, m) => Math.max(max, m.revision),
