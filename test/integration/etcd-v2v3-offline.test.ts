@@ -15,6 +15,7 @@ import {
 import { leaves, treeFingerprint } from "../../src/etcd-v2v3/tree.js";
 import { readV2Tree, v2Set } from "../../src/etcd-v2v3/v2-client.js";
 import { connectV3, countV3, readV3Range } from "../../src/etcd-v2v3/v3.js";
+import { verifyMigration } from "../../src/etcd-v2v3/verify.js";
 import { startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import { requireBinary } from "../helpers/binaries.js";
 
@@ -172,4 +173,31 @@ test("offline rollback trap: a raft snapshot after the backup refuses db-only re
   } finally {
     await removeDir(result.backupRoot);
   }
+});
+
+test("verification catches a half-done roll: one member migrated, two not — missing keys and hashkv differ", async () => {
+  const etcdctl = await resolveMigrateEtcdctl(await requireBinary("etcdctl-v2"));
+  await using etcd = await startLocalEtcd({ enableV2: true, members: 3, name: "v2v3-half" });
+  await v2Set(etcd.endpoints[0] ?? "", "/foo", "bar");
+  await v2Set(etcd.endpoints[0] ?? "", "/dir/baz", "qux");
+  const m0 = etcd.member(0);
+  await m0.stop();
+  const run = await runEtcdctlMigrate({ etcdctl: etcdctl.path, dataDir: m0.info.dataDir });
+  assert.equal(run.exitCode, 0);
+  await m0.start();
+  await etcd.waitHealthy();
+  const report = await verifyMigration({
+    v2Endpoint: etcd.endpoints[0] ?? "",
+    v3Endpoints: etcd.endpoints,
+    mode: "offline",
+  });
+  const hashkv = report.discrepancies.filter((d) => d.kind === "hashkv");
+  assert.equal(hashkv.length, 2, JSON.stringify(report.hashkv));
+  const missing = report.discrepancies.filter((d) => d.class === "missing").map((d) => `${d.id} ${d.kind}`);
+  const expected = [1, 2].flatMap((i) => [
+    `etcd:/dir/baz dir@${etcd.endpoints[i]}`,
+    `etcd:/foo foo@${etcd.endpoints[i]}`,
+  ]);
+  assert.deepEqual(missing.sort(), expected.sort());
+  assert.deepEqual(Object.values(report.actualKeys), [2, 0, 0]);
 });

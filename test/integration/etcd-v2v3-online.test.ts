@@ -247,3 +247,31 @@ test("lease policy: TTL keys get leases with their (or their TTL dir's) earliest
   assert.deepEqual(undone.leasesRevoked, [own]);
   assert.equal((await v3Dump(endpoint)).size, 0);
 });
+
+test("online on three members: one read, replicated writes, every member verified and hashkv equal", async () => {
+  await using etcd = await startLocalEtcd({ enableV2: true, members: 3, name: "v2v3-online-three" });
+  const endpoint = etcd.endpoints[2] ?? "";
+  await seedV2(endpoint, await loadFixture(join(FIXTURES, "generated-small.yaml")));
+  const before = await readV2Tree(endpoint);
+  const result = await migrateOnline({ v2Endpoint: endpoint, v3Endpoints: etcd.endpoints, concurrency: 1 });
+  assert.equal(result.migrated.length, 300);
+  assert.equal(result.txns, 3);
+  // one Txn at a time, sorted by v2 modifiedIndex: v3 revisions follow the v2 order
+  const byIndex = [...result.migrated].sort((a, b) => a.modifiedIndex - b.modifiedIndex);
+  for (let i = 1; i < byIndex.length; i++)
+    assert.ok(
+      (byIndex[i]?.revision ?? 0) >= (byIndex[i - 1]?.revision ?? 0),
+      "revision order follows v2 order",
+    );
+  const report = await verifyMigration({
+    v2Endpoint: endpoint,
+    v3Endpoints: etcd.endpoints,
+    mode: "online",
+    result,
+    v2Before: before,
+  });
+  assert.deepEqual(report.discrepancies, []);
+  assert.equal(report.hashkv.length, 3);
+  assert.equal(new Set(report.hashkv.map((h) => h.hash)).size, 1);
+  assert.deepEqual(Object.values(report.actualKeys), [300, 300, 300]);
+});
