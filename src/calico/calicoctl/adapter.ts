@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { execa } from "execa";
 import { StoreshiftError } from "../../common/errors.js";
 
@@ -57,9 +60,19 @@ export class Calicoctl {
   async export(datastore: CalicoDatastore): Promise<string> {
     return (await this.must(datastore, ["datastore", "migrate", "export"])).stdout;
   }
-  /** Import from stdin (`-f -`), so no temp file is left behind. */
-  import(datastore: CalicoDatastore, text: string): Promise<CalicoctlRun> {
-    return this.run(datastore, ["datastore", "migrate", "import", "-f", "-"], text);
+  /**
+   * Import through a private temp file: calicoctl opens /dev/stdin for `-f -`, which fails on the
+   * socket pair a child process gets as stdin.
+   */
+  async import(datastore: CalicoDatastore, text: string): Promise<CalicoctlRun> {
+    const dir = await mkdtemp(join(tmpdir(), "storeshift-calicoctl-"));
+    try {
+      const file = join(dir, "etcd-data");
+      await writeFile(file, text, { mode: 0o600 });
+      return await this.run(datastore, ["datastore", "migrate", "import", "-f", file]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 }
 
