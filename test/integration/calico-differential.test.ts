@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import {
-  exportFromEtcd,
-  importToKube,
-  lockEtcd,
-  prepareKubeTarget,
-  readCalicoFromKube,
-} from "../../src/calico/api.js";
+import { exportFromEtcd, importToKube, prepareKubeTarget, readCalicoFromKube } from "../../src/calico/api.js";
 import { Calicoctl, type CalicoDatastore } from "../../src/calico/calicoctl/adapter.js";
 import { locateCalicoctl } from "../../src/calico/calicoctl/install.js";
 import { parseExport } from "../../src/calico/export/format.js";
