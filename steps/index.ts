@@ -2,7 +2,11 @@
  * The storeshift step library. Import this module from cucumber's `import` setting to get every
  * step, the World and the hooks (store pool, reset between scenarios, reports, keep-on-failure).
  */
+import "./support/store-views.js";
 import "./stores.steps.js";
+import "./diff.steps.js";
+import "./calico.steps.js";
+import "./etcd-v2v3.steps.js";
 import { setWorldConstructor } from "@cucumber/cucumber";
 import { docsOnly } from "./support/define.js";
 import { registerHooks } from "./support/hooks.js";

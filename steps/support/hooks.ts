@@ -66,7 +66,10 @@ async function keepStores(world: StoreshiftWorld): Promise<void> {
   const kube = world.usedKube;
   if (etcds.length === 0 && !kube) return;
   keptSomething = true;
-  for (const e of etcds) await pool.forget(e);
+  for (const e of etcds) {
+    await pool.forget(e);
+    world.ownEtcds.delete(e);
+  }
   if (kube) await pool.forgetKube(kube);
   const name = `keep-${world.scenarioSlug}`.slice(0, 63).replace(/-+$/, "");
   const record = {
@@ -126,13 +129,12 @@ export function registerHooks(): void {
       });
     }
 
-    for (const cleanup of this.cleanups.reverse()) await cleanup();
     const keep = this.params.keep === "always" || (this.params.keep === "on-failure" && status === "failed");
-    if (keep) {
-      await keepStores(this);
-      return;
-    }
-    for (const etcd of new Set(this.etcds.values())) await pool.resetEtcd(etcd);
+    // kept stores are detached first, so the scenario's own cleanups leave them running
+    if (keep) await keepStores(this);
+    for (const cleanup of this.cleanups.reverse()) await cleanup();
+    if (keep) return;
+    for (const etcd of new Set(this.etcds.values())) if (!this.ownEtcds.has(etcd)) await pool.resetEtcd(etcd);
     const kube = this.usedKube;
     if (kube) await resetKube(kube.kubeConfig());
   });

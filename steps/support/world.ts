@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type IWorldOptions, World } from "@cucumber/cucumber";
-import type { StartedLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
+import { type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import type { StartedLocalControlPlane } from "../../src/providers/kube/local-control-plane.js";
 import { ScenarioRecord } from "./scenario-record.js";
 import { type PoolKeys, pool } from "./store-pool.js";
@@ -60,12 +60,28 @@ export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
     return this.artifactDir;
   }
 
-  /** A pooled etcd under a scenario-local name ("source", "target", ...). */
+  /**
+   * An etcd under a scenario-local name ("source", "target", ...). v3 stores come from the worker's
+   * pool and are emptied afterwards. v2 (etcd 3.4) stores are the scenario's own: hidden v2 keys cannot
+   * be listed, so no reset could prove them gone, and offline migrations rewrite member data dirs.
+   */
   async useEtcd(name: string, keys: PoolKeys): Promise<StartedLocalEtcd> {
+    if (keys.etcd === "v2") {
+      const etcd = await startLocalEtcd({ name: `scenario-${name}`, members: keys.members, enableV2: true });
+      this.ownEtcds.add(etcd);
+      this.cleanups.push(async () => {
+        if (this.ownEtcds.has(etcd)) await etcd.stop();
+      });
+      this.etcds.set(name, etcd);
+      return etcd;
+    }
     const etcd = await pool.etcd(keys);
     this.etcds.set(name, etcd);
     return etcd;
   }
+
+  /** Stores this scenario started for itself (not pooled): never reset, stopped after it. */
+  readonly ownEtcds = new Set<StartedLocalEtcd>();
 
   /** Client endpoints of a named etcd, whether local or in a container. */
   endpoints(name: string): string[] {

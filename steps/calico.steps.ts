@@ -1,0 +1,263 @@
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { CoreV1Api } from "@kubernetes/client-node";
+import { prepareKubeTarget, readCalicoFromKube, rollback } from "../src/calico/api.js";
+import { type CalicoFixture, loadFixture, seedCalicoEtcd } from "../src/calico/fixture.js";
+import { generateFixture, randomSeed } from "../src/calico/generate.js";
+import { BuiltinMigrator, CalicoctlMigrator, type Migrator } from "../src/calico/migrator.js";
+import { step } from "./support/define.js";
+import type { StoreshiftWorld } from "./support/world.js";
+
+const area = "Calico: etcdv3 → Kubernetes datastore";
+
+/** The migrator this run uses: storeshift's own core, or a real calicoctl (`--migrator calicoctl=PATH`). */
+function migrator(world: StoreshiftWorld, etcdName: string): Migrator {
+  const stores = { etcdEndpoints: world.endpoints(etcdName), kubeconfigPath: world.kube().kubeconfigPath };
+  const chosen = world.params.migrator;
+  if (chosen.startsWith("calicoctl="))
+    return new CalicoctlMigrator(chosen.slice("calicoctl=".length), stores);
+  return new BuiltinMigrator(stores);
+}
+
+function sourceName(world: StoreshiftWorld): string {
+  return world.variable<string>("calico:source");
+}
+
+async function seed(world: StoreshiftWorld, name: string, fixture: CalicoFixture): Promise<void> {
+  await world.useEtcd(name, { etcd: "v3", members: 1 });
+  world.vars.set("calico:fixture", fixture);
+  world.vars.set("calico:source", name);
+  await world.record.phase("seed Calico etcd", () => seedCalicoEtcd(world.endpoints(name), fixture));
+}
+
+/** Runs a step's work and keeps its error for a later "it failed with" step instead of failing now. */
+async function attempt(world: StoreshiftWorld, work: () => Promise<void>): Promise<void> {
+  world.lastError = undefined;
+  try {
+    await work();
+  } catch (err) {
+    world.lastError = err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+step(
+  "Given",
+  "Calico data from {string} in etcd {string}",
+  {
+    area,
+    example: 'Given Calico data from "calico/dataset.yaml" in etcd "source"',
+    doc: "Seeds a pooled etcd 3.6 from a fixture (path under the fixture root), writing keys and JSON values exactly as libcalico-go's etcdv3 backend stores them.",
+  },
+  async function (file: string, name: string) {
+    await seed(this, name, await loadFixture(join(this.params.fixtureRoot, file)));
+  },
+);
+
+step(
+  "Given",
+  "{int} generated Calico objects in etcd {string}",
+  {
+    area,
+    example: 'Given 200 generated Calico objects in etcd "source"',
+    doc: "Seeds generated Calico data; the seed is printed and kept in the report (set STORESHIFT_SEED to replay one).",
+  },
+  async function (count: number, name: string) {
+    const seedValue = process.env.STORESHIFT_SEED ? Number(process.env.STORESHIFT_SEED) : randomSeed();
+    this.record.seeds.calico = seedValue;
+    this.log(`calico generator seed ${seedValue}`);
+    await seed(this, name, generateFixture(count, seedValue));
+  },
+);
+
+step(
+  "Given",
+  "a Kubernetes cluster with the fixture's nodes and namespaces",
+  {
+    area,
+    example: "Given a Kubernetes cluster with the fixture's nodes and namespaces",
+    doc: "The control plane, given the core/v1 Nodes and Namespaces a real cluster has before the import.",
+  },
+  async function () {
+    const kube = await this.record.phase("provision control plane", () => this.useKube());
+    const fixture = this.variable<CalicoFixture>("calico:fixture");
+    await this.record.phase("prepare Kubernetes target", () => prepareKubeTarget(kube.kubeConfig(), fixture));
+  },
+);
+
+step(
+  "Given",
+  "the Kubernetes Node {string} is missing",
+  {
+    area,
+    example: 'Given the Kubernetes Node "node2" is missing',
+    doc: "Deletes a core/v1 Node before the import, as when a node left the cluster.",
+  },
+  async function (name: string) {
+    await this.kube().kubeConfig().makeApiClient(CoreV1Api).deleteNode({ name });
+  },
+);
+
+for (const [keyword, phrase, datastore, verb] of [
+  ["When", "I lock the etcd datastore", "etcdv3", "lock"],
+  ["When", "I unlock the etcd datastore", "etcdv3", "unlock"],
+  ["When", "I lock the Kubernetes datastore", "kubernetes", "lock"],
+  ["When", "I unlock the Kubernetes datastore", "kubernetes", "unlock"],
+] as const) {
+  step(
+    keyword,
+    phrase,
+    {
+      area,
+      example: `${keyword} ${phrase}`,
+      doc: `Sets ClusterInformation default's spec.datastoreReady to ${verb === "lock" ? "false" : "true"} in the ${datastore} datastore (lock first initialises a missing ClusterInformation).`,
+    },
+    async function () {
+      const m = migrator(this, sourceName(this));
+      await this.record.phase(`${verb} ${datastore}`, () => m[verb](datastore));
+    },
+  );
+}
+
+step(
+  "When",
+  "I export the etcd datastore",
+  {
+    area,
+    example: "When I export the etcd datastore",
+    doc: "`calicoctl datastore migrate export`: the three-section file, saved as export.yaml with the scenario.",
+  },
+  async function () {
+    const text = await this.record.phase("export", () => migrator(this, sourceName(this)).export());
+    this.vars.set("calico:export", text);
+    const file = join(await this.ensureArtifactDir(), "export.yaml");
+    await writeFile(file, text);
+    this.record.artifacts.push(file);
+  },
+);
+
+step(
+  "When",
+  "I try to export the etcd datastore",
+  {
+    area,
+    example: "When I try to export the etcd datastore",
+    doc: "Exports, keeping a refusal for a Then step.",
+  },
+  async function () {
+    await attempt(this, async () => {
+      this.vars.set("calico:export", await migrator(this, sourceName(this)).export());
+    });
+  },
+);
+
+async function runImport(world: StoreshiftWorld): Promise<void> {
+  const text = world.variable<string>("calico:export");
+  const result = await migrator(world, sourceName(world)).import(text);
+  world.vars.set("calico:import", result);
+  if (result.exitCode !== 0) throw new Error(result.error ?? `import exited ${result.exitCode}`);
+}
+
+step(
+  "When",
+  "I import the export into Kubernetes",
+  {
+    area,
+    example: "When I import the export into Kubernetes",
+    doc: "`calicoctl datastore migrate import -f`: CRDs, emptiness check, lock, resources, Node annotations, IPAM.",
+  },
+  async function () {
+    await this.record.phase("import", () => runImport(this));
+  },
+);
+
+step(
+  "When",
+  "I try to import the export into Kubernetes",
+  {
+    area,
+    example: "When I try to import the export into Kubernetes",
+    doc: "Imports, keeping a refusal for a Then step.",
+  },
+  async function () {
+    await attempt(this, () => runImport(this));
+  },
+);
+
+step(
+  "When",
+  "I roll back to etcd",
+  {
+    area,
+    example: "When I roll back to etcd",
+    doc: "The guide's rollback: lock the Kubernetes datastore, delete every Calico CRD (and so every Calico object), unlock etcd.",
+  },
+  async function () {
+    const result = await this.record.phase("rollback", () =>
+      rollback(this.kube().kubeConfig(), this.endpoints(sourceName(this))),
+    );
+    this.vars.set("calico:rollback", result);
+  },
+);
+
+step(
+  "Then",
+  "it was refused with {string}",
+  {
+    area,
+    example: 'Then it was refused with "datastore is not locked"',
+    doc: "The last `try` step failed, and its one-line message contains the text.",
+  },
+  function (text: string) {
+    assert.ok(this.lastError, "the step succeeded, but a refusal was expected");
+    assert.ok(this.lastError.message.includes(text), `refusal "${this.lastError.message}" lacks "${text}"`);
+  },
+);
+
+step(
+  "Then",
+  "the import warned {string}",
+  {
+    area,
+    example: 'Then the import warned "node-3"',
+    doc: "One of the import's warnings contains the text (e.g. a Calico Node whose core/v1 Node is missing).",
+  },
+  function (text: string) {
+    const result = this.variable<{ warnings: string[] }>("calico:import");
+    assert.ok(
+      result.warnings.some((w) => w.includes(text)),
+      `no warning contains "${text}": ${JSON.stringify(result.warnings)}`,
+    );
+  },
+);
+
+step(
+  "Then",
+  "Kubernetes holds the {word} {string}",
+  {
+    area,
+    example: 'Then Kubernetes holds the NetworkPolicy "ns1/allow-dns"',
+    doc: "A Calico object of that kind and [namespace/]name is readable from the Kubernetes datastore, decoded to its v3 form.",
+  },
+  async function (kind: string, ref: string) {
+    const data = await readCalicoFromKube(this.kube().kubeConfig());
+    const [ns, name] = ref.includes("/") ? ref.split("/") : [undefined, ref];
+    const found = data.resources.find(
+      (r) => r.kind === kind && r.metadata.name === name && (ns === undefined || r.metadata.namespace === ns),
+    );
+    assert.ok(found, `${kind} ${ref} is not in Kubernetes`);
+  },
+);
+
+step(
+  "Then",
+  "Kubernetes holds no Calico objects",
+  { area, example: "Then Kubernetes holds no Calico objects", doc: "No Calico CR of any kind is left." },
+  async function () {
+    const data = await readCalicoFromKube(this.kube().kubeConfig());
+    assert.deepEqual(
+      data.resources.map((r) => `${r.kind}/${r.metadata.name}`),
+      [],
+    );
+  },
+);
