@@ -1,6 +1,6 @@
 import deepDiff from "deep-diff";
 import type { DiffCounts, Difference } from "../report/result.js";
-import { canonicalJson, sortedInMemory } from "../snapshot/canonical.js";
+import { sortedInMemory } from "../snapshot/canonical.js";
 import {
   compareIds,
   type RecordStream,
@@ -59,6 +59,27 @@ function body(record: SnapshotRecord): Record<string, unknown> {
   return rest;
 }
 
+/** Equality of two JSON values, key order ignored, without building anything. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  let count = 0;
+  for (const key in a) {
+    const av = (a as Record<string, unknown>)[key];
+    if (av === undefined) continue;
+    count++;
+    if (!jsonEqual(av, (b as Record<string, unknown>)[key])) return false;
+  }
+  for (const key in b) if ((b as Record<string, unknown>)[key] !== undefined) count--;
+  return count === 0;
+}
+
 const utf8 = new TextEncoder();
 
 /** Where two strings (or base64 byte fields) first differ, in bytes, for a one-byte change to stand out. */
@@ -94,13 +115,13 @@ function compareRecords(
   rules: readonly CompiledRule[],
   collector: Collector,
 ): void {
-  // Most pairs are equal: compare canonical text first, and deep-diff only the ones that differ.
-  const left = body(expected);
-  const right = body(actual);
-  if (expected.kind === actual.kind && canonicalJson(left) === canonicalJson(right)) {
+  // Most pairs are equal: a cheap structural check first, and deep-diff only the ones that differ.
+  if (expected.kind === actual.kind && jsonEqual(expected, actual)) {
     collector.counts.identical++;
     return;
   }
+  const left = body(expected);
+  const right = body(actual);
   const changes = deepDiff.diff({ kind: expected.kind, ...left }, { kind: actual.kind, ...right }) ?? [];
   const found: Difference[] = [];
   for (const change of changes) {

@@ -10,9 +10,36 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function canonicalRecordLine(record: SnapshotRecord): string {
+  // Readers build records in canonical order already; checking is much cheaper than rebuilding.
+  if (isCanonicalRecord(record)) return JSON.stringify(record);
   const { id, kind, ...rest } = record;
   const sorted = sortKeys(rest) as Record<string, unknown>;
   return JSON.stringify({ id, kind, ...sorted });
+}
+
+function isCanonicalRecord(record: SnapshotRecord): boolean {
+  const keys = Object.keys(record);
+  if (keys[0] !== "id" || keys[1] !== "kind") return false;
+  for (let i = 2; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (i > 2 && (keys[i - 1] as string) >= key) return false;
+    const child = record[key];
+    if (child === undefined || !isCanonicalValue(child)) return false;
+  }
+  return true;
+}
+
+function isCanonicalValue(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return true;
+  if (Array.isArray(value)) return value.every((v) => v !== undefined && isCanonicalValue(v));
+  let previous: string | undefined;
+  for (const key in value) {
+    if (previous !== undefined && previous >= key) return false;
+    const child = (value as Record<string, unknown>)[key];
+    if (child === undefined || !isCanonicalValue(child)) return false;
+    previous = key;
+  }
+  return true;
 }
 
 function sortKeys(value: unknown): unknown {
@@ -24,6 +51,27 @@ function sortKeys(value: unknown): unknown {
     if (child !== undefined) out[key] = sortKeys(child);
   }
   return out;
+}
+
+/** The invariant the diff's merge relies on (strictly increasing ids), checked one id at a time. */
+export class OrderCheck {
+  private previous: string | undefined;
+  private index = 0;
+  constructor(private readonly source: string) {}
+
+  check(id: string, line?: number): void {
+    this.index++;
+    const where = line === undefined ? `record ${this.index}` : `line ${line}`;
+    if (this.previous !== undefined) {
+      const order = compareIds(this.previous, id);
+      if (order === 0) throw new InputError(`${this.source}: ${where} repeats id "${id}"`);
+      if (order > 0)
+        throw new InputError(
+          `${this.source}: ${where} id "${id}" comes after "${this.previous}"; not sorted`,
+        );
+    }
+    this.previous = id;
+  }
 }
 
 /**

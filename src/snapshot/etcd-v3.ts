@@ -1,7 +1,6 @@
 import { Etcd3, type IKeyValue, type IOptions } from "etcd3";
 import { wrapError } from "../common/errors.js";
-import { assertSorted, mergeSorted, sortedInMemory } from "./canonical.js";
-import { bytesToField, bytesToId, type Snapshot, type SnapshotRecord } from "./record.js";
+import { bytesToField, bytesToId, compareIds, type Snapshot, type SnapshotRecord } from "./record.js";
 
 export interface EtcdV3ReadOptions {
   /** Client URLs, e.g. `["http://127.0.0.1:2379"]`. */
@@ -27,33 +26,64 @@ export interface RawKeyValue {
 
 /**
  * Streams every key of an etcd v3 keyspace (or a prefix) as raw key-values, page by page at one pinned
- * revision, so the result is a consistent point-in-time view without one giant read.
- * Keys arrive in etcd's byte order.
+ * revision, so the result is a consistent point-in-time view without one giant read. A page too big
+ * for a gRPC message is retried at half the size. Keys arrive in etcd's byte order.
  */
 export async function* readEtcdV3KeyValues(
   client: Etcd3,
   options: { prefix?: string; pageSize?: number; onRevision?: (revision: string) => void },
 ): AsyncGenerator<RawKeyValue> {
-  const pageSize = options.pageSize ?? 1000;
+  for await (const page of readEtcdV3Pages(client, options)) yield* page;
+}
+
+/** Like `readEtcdV3KeyValues`, one array per page: a hop per page instead of per key. */
+export async function* readEtcdV3Pages(
+  client: Etcd3,
+  options: { prefix?: string; pageSize?: number; onRevision?: (revision: string) => void },
+): AsyncGenerator<RawKeyValue[]> {
+  let pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const prefix = options.prefix ?? "";
-  let start = prefix === "" ? Buffer.from([0]) : Buffer.from(prefix);
   const end = prefix === "" ? Buffer.from([0]) : prefixEnd(Buffer.from(prefix));
   let revision: string | undefined;
-  for (;;) {
-    const range = client.getAll().inRange({ start, end }).limit(pageSize);
+  const request = (from: Buffer) => {
+    const range = client.getAll().inRange({ start: from, end }).limit(pageSize);
     if (revision !== undefined) range.revision(revision);
-    const response = await range.exec();
+    return range.exec();
+  };
+  let start = prefix === "" ? Buffer.from([0]) : Buffer.from(prefix);
+  let pending = request(start);
+  for (;;) {
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await pending;
+    } catch (err) {
+      if (pageSize > 1 && /RESOURCE_EXHAUSTED|larger than max/i.test(String((err as Error).message))) {
+        pageSize = Math.max(1, Math.floor(pageSize / 2));
+        pending = request(start);
+        continue;
+      }
+      throw err;
+    }
     if (revision === undefined) {
       revision = response.header.revision;
       options.onRevision?.(revision);
     }
-    for (const kv of response.kvs) yield toRaw(kv);
     const last = response.kvs.at(-1);
-    if (!response.more || !last) return;
-    // The next page starts just after the last key: the same bytes plus a zero byte.
-    start = Buffer.concat([last.key, Buffer.from([0])]);
+    const more = response.more && last !== undefined;
+    if (more) {
+      // The next page starts just after the last key (the same bytes plus a zero byte); asking for it
+      // before handing this page on lets etcd work while the consumer does.
+      start = Buffer.concat([last.key, Buffer.from([0])]);
+      pending = request(start);
+      pending.catch(() => {}); // observed on the next turn; avoids an unhandled rejection if we stop early
+    }
+    yield response.kvs.map(toRaw);
+    if (!more) return;
   }
 }
+
+/** Keys per range request: large pages make fewer round trips; too large ones are halved on demand. */
+export const DEFAULT_PAGE_SIZE = 10_000;
 
 function prefixEnd(prefix: Buffer): Buffer {
   const end = Buffer.from(prefix);
@@ -81,15 +111,16 @@ function toRaw(kv: IKeyValue): RawKeyValue {
 /** The record of one raw etcd v3 key (format `etcd-v3` and `kube-registry`). */
 export function keyValueRecord(kv: RawKeyValue, kindOf: (id: string) => string): SnapshotRecord {
   const id = bytesToId(kv.key);
+  // Fields in canonical (sorted) order, so writing needs no re-sorting.
   return {
     id,
     kind: kindOf(id),
-    key: bytesToField(kv.key),
-    value: bytesToField(kv.value),
     createRevision: kv.createRevision,
-    modRevision: kv.modRevision,
-    version: kv.version,
+    key: bytesToField(kv.key),
     lease: kv.lease,
+    modRevision: kv.modRevision,
+    value: bytesToField(kv.value),
+    version: kv.version,
   };
 }
 
@@ -101,51 +132,44 @@ export function firstSegmentKind(id: string): string {
   return segment === "" ? "(root)" : segment;
 }
 
-/**
- * Orders raw records by id. UTF-8 keys already come in id order (etcd's byte order is code point
- * order, which `compareIds` follows for keys without astral characters); keys that are not UTF-8 get
- * `base64:` ids, so they are set aside and merged in.
- */
-export async function* orderRecords(
-  records: AsyncIterable<SnapshotRecord>,
-  source: string,
-): AsyncGenerator<SnapshotRecord> {
-  const binary: SnapshotRecord[] = [];
-  const text = (async function* () {
-    for await (const record of records) {
-      if (typeof record.key === "string") yield record;
-      else binary.push(record);
-    }
-  })();
-  // The text stream must be drained before the binary list is complete, so sort it lazily.
-  const textChecked = assertSorted(tolerateAstral(text), source);
-  yield* mergeSorted(
-    textChecked,
-    lazy(() => sortedInMemory(listStream(binary))),
-  );
-}
-
-async function* listStream(records: SnapshotRecord[]): AsyncGenerator<SnapshotRecord> {
-  yield* records;
-}
-
-async function* lazy(make: () => AsyncIterable<SnapshotRecord>): AsyncGenerator<SnapshotRecord> {
-  yield* make();
-}
+const BINARY_ID_PREFIX = "base64:";
 
 /**
- * Keys with characters above U+FFFF sort differently by bytes and by UTF-16 units; such stores are
- * rare, so when one appears the rest of the stream is sorted in memory instead of failing.
+ * Orders raw records by id while streaming. UTF-8 keys come in id order already (etcd's byte order is
+ * code point order, which `compareIds` follows for keys without astral characters). Keys that are not
+ * UTF-8 get `base64:` ids, which sort after every key starting with "/" or a character below "b"; so
+ * those ids, and the rare text ids at or above "base64:", are held back and yielded sorted at the end.
+ * Normal keyspaces (keys starting with "/") therefore stream with nothing held.
  */
-async function* tolerateAstral(records: AsyncIterable<SnapshotRecord>): AsyncGenerator<SnapshotRecord> {
-  const pending: SnapshotRecord[] = [];
-  let astral = false;
+export async function* orderRecords(records: AsyncIterable<SnapshotRecord>): AsyncGenerator<SnapshotRecord> {
+  const held: SnapshotRecord[] = [];
   for await (const record of records) {
-    if (!astral && /[\uD800-\uDFFF]/.test(record.id)) astral = true;
-    if (astral) pending.push(record);
+    if (record.id >= BINARY_ID_PREFIX) held.push(record);
     else yield record;
   }
-  if (astral) yield* sortedInMemory(listStream(pending));
+  held.sort((a, b) => compareIds(a.id, b.id));
+  yield* held;
+}
+
+/**
+ * The raw-keyspace reader shared by `etcd://` and `kube-registry://`: pages in, records out in id order
+ * (see `orderRecords`), with one generator between etcd and the consumer.
+ */
+export async function* rawKeyspaceRecords(
+  client: Etcd3,
+  options: { prefix?: string; pageSize?: number; onRevision?: (revision: string) => void },
+  toRecord: (kv: RawKeyValue) => SnapshotRecord,
+): AsyncGenerator<SnapshotRecord> {
+  const held: SnapshotRecord[] = [];
+  for await (const page of readEtcdV3Pages(client, options)) {
+    for (const kv of page) {
+      const record = toRecord(kv);
+      if (record.id >= BINARY_ID_PREFIX) held.push(record);
+      else yield record;
+    }
+  }
+  held.sort((a, b) => compareIds(a.id, b.id));
+  yield* held;
 }
 
 export function openEtcdClient(endpoints: string[], extra: Partial<IOptions> = {}): Etcd3 {
@@ -159,17 +183,19 @@ export function readEtcdV3Snapshot(options: EtcdV3ReadOptions): Snapshot {
   const records = (async function* () {
     const client = openEtcdClient(options.endpoints, options.client);
     try {
-      const raw = readEtcdV3KeyValues(client, {
+      const pageOptions = {
         prefix: options.prefix,
         pageSize: options.pageSize,
-        onRevision: (revision) => {
+        onRevision: (revision: string) => {
           meta.revision = revision;
         },
-      });
-      const records = (async function* () {
-        for await (const kv of raw) yield keyValueRecord(kv, firstSegmentKind);
-      })();
-      yield* orderRecords(records, store);
+      };
+      // for await + yield rather than yield*: the same records with one less delegation per record
+      for await (const record of rawKeyspaceRecords(client, pageOptions, (kv) =>
+        keyValueRecord(kv, firstSegmentKind),
+      )) {
+        yield record;
+      }
     } catch (err) {
       throw wrapError(`snapshot ${store}`, err);
     } finally {

@@ -1,11 +1,5 @@
 import { wrapError } from "../common/errors.js";
-import {
-  type EtcdV3ReadOptions,
-  keyValueRecord,
-  openEtcdClient,
-  orderRecords,
-  readEtcdV3KeyValues,
-} from "./etcd-v3.js";
+import { type EtcdV3ReadOptions, keyValueRecord, openEtcdClient, rawKeyspaceRecords } from "./etcd-v3.js";
 import type { Snapshot, SnapshotRecord } from "./record.js";
 
 export const REGISTRY_PREFIX = "/registry/";
@@ -30,8 +24,8 @@ export function registryRecord(record: SnapshotRecord): SnapshotRecord {
   if (typeof value !== "string" || !value.startsWith("{")) return record;
   try {
     const object = JSON.parse(value) as unknown;
-    const { value: _raw, ...rest } = record;
-    return { ...rest, object };
+    const { id, kind, createRevision, key, lease, modRevision, version } = record;
+    return { id, kind, createRevision, key, lease, modRevision, object, version };
   } catch {
     return record;
   }
@@ -48,17 +42,16 @@ export function readKubeRegistrySnapshot(
   const records = (async function* () {
     const client = openEtcdClient(options.endpoints, options.client);
     try {
-      const raw = readEtcdV3KeyValues(client, {
+      const pageOptions = {
         prefix,
         pageSize: options.pageSize,
-        onRevision: (revision) => {
+        onRevision: (revision: string) => {
           meta.revision = revision;
         },
-      });
-      const records = (async function* () {
-        for await (const kv of raw) yield registryRecord(keyValueRecord(kv, registryKind));
-      })();
-      yield* orderRecords(records, store);
+      };
+      yield* rawKeyspaceRecords(client, pageOptions, (kv) =>
+        registryRecord(keyValueRecord(kv, registryKind)),
+      );
     } catch (err) {
       throw wrapError(`snapshot ${store}`, err);
     } finally {

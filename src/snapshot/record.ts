@@ -1,3 +1,5 @@
+import { isUtf8 } from "node:buffer";
+
 /**
  * The canonical snapshot record: one line of a snapshot's NDJSON stream.
  *
@@ -59,16 +61,16 @@ export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-/** Text if the bytes are valid UTF-8 (and round-trip exactly), else the base64 marker. */
+/**
+ * Text if the bytes are valid UTF-8 (which then round-trip exactly, a BOM included), else the base64
+ * marker. `isUtf8` rejects overlongs and surrogates, so no decoding ever replaces a byte.
+ */
 export function bytesToField(bytes: Uint8Array): Bytes {
-  try {
-    const text = strictUtf8.decode(bytes);
-    return text;
-  } catch {
-    return { $base64: Buffer.from(bytes).toString("base64") };
-  }
+  const buffer = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (isUtf8(buffer)) return buffer.toString("utf8");
+  return { $base64: buffer.toString("base64") };
 }
 
 export function isBase64Bytes(value: unknown): value is Base64Bytes {
