@@ -10,11 +10,11 @@ import { makeTempDir } from "../common/temp.js";
 import { sleep } from "../common/wait.js";
 import type { EtcdMember, StartedLocalEtcd } from "../providers/etcd/local-etcd.js";
 import type { Difference } from "../report/result.js";
-import { expectedV3FromV2 } from "./expected.js";
-import { type V2Node, walkTree } from "./tree.js";
+import { expectedV3FromV2, normalisePrefix } from "./expected.js";
+import { type V2Node, type V2Tree, walkTree } from "./tree.js";
 import { readV2Index, readV2Tree } from "./v2-client.js";
-import { connectV3, countV3, type MemberHash, memberStatus, readV3Range } from "./v3.js";
-import { compareV3, verifyMigration } from "./verify.js";
+import { connectV3, countV3, hashKvAll, type MemberHash, memberStatus, readV3Range } from "./v3.js";
+import { compareHashes, compareV2Trees, compareV3, verifyMigration } from "./verify.js";
 
 /** The located (or installed) etcdctl <= 3.4; when that fails but a newer one exists, says why it will not do. */
 async function locateMigrateEtcdctl(): Promise<string> {
@@ -242,7 +242,14 @@ export async function backupMember(
 
 export interface OfflineMigrationOptions {
   noTtl?: boolean;
+  /** An external `--transformer` program; storeshift cannot know its mapping (see `transformerPrefix`). */
   transformer?: string;
+  /**
+   * The prefix the transformer puts before each v2 key, if that is all it does: then the v3 content is
+   * verified as usual. Without it a transformer run is checked for etcdctl's outcome, hashkv equality
+   * across members and an unchanged v2 tree only.
+   */
+  transformerPrefix?: string;
   /** Path of an etcdctl <= 3.4; default: the located `etcdctl-v2` tool. */
   etcdctl?: string;
   /** Where member backups go; default a new temp dir (kept: the caller owns it). */
@@ -278,7 +285,7 @@ export interface OfflineMigrationResult {
   startedAt: string;
   durationMs: number;
   etcdctl: { path: string; version: string };
-  options: { noTtl: boolean; transformer?: string };
+  options: { noTtl: boolean; transformer?: string; transformerPrefix?: string };
   v2Index: number;
   expectedKeys: number;
   members: MemberMigration[];
@@ -363,7 +370,9 @@ export async function migrateOffline(
   const endpoint = cluster.endpoints[0] ?? "";
   const v2Before = await readV2Tree(endpoint);
   const ttlPolicy = options.noTtl ? "drop" : "permanent";
-  const expected = expectedV3FromV2(v2Before, { ttlPolicy });
+  const prefix = options.transformer ? normalisePrefix(options.transformerPrefix) : "";
+  const checkContent = !options.transformer || options.transformerPrefix !== undefined;
+  const expected = expectedV3FromV2(v2Before, { ttlPolicy, prefix });
   const backupRoot = options.backupRoot ?? (await makeTempDir(`${cluster.name}-v2v3-backup`));
   const members: MemberMigration[] = [];
   const backups: MemberBackup[] = [];
@@ -411,10 +420,10 @@ export async function migrateOffline(
     let v3Keys: number;
     let v3Revision: number;
     try {
-      const read = await readV3Range(own, "/");
+      const read = await readV3Range(own, checkContent ? `${prefix}/` : "");
       v3Keys = read.kvs.length;
       v3Revision = read.revision;
-      const diffs = compareV3(expected, read.kvs, { mode: "offline" });
+      const diffs = checkContent ? compareV3(expected, read.kvs, { mode: "offline", prefix }) : [];
       if (diffs.length > 0) {
         const first = diffs[0];
         throw new StoreshiftError(
@@ -455,19 +464,26 @@ export async function migrateOffline(
       v3KeysOnOthers: others,
     });
   }
-  const report = await verifyMigration({
-    v2Endpoint: endpoint,
-    v3Endpoints: cluster.endpoints,
-    mode: "offline",
-    ttlPolicy,
-    v2Before,
-  });
+  const report = checkContent
+    ? await verifyMigration({
+        v2Endpoint: endpoint,
+        v3Endpoints: cluster.endpoints,
+        mode: "offline",
+        ttlPolicy,
+        prefix,
+        v2Before,
+      })
+    : await verifyOpaque(endpoint, cluster.endpoints, v2Before);
   return {
     kind: "offline",
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     etcdctl,
-    options: { noTtl: options.noTtl ?? false, transformer: options.transformer },
+    options: {
+      noTtl: options.noTtl ?? false,
+      transformer: options.transformer,
+      transformerPrefix: options.transformerPrefix,
+    },
     v2Index,
     expectedKeys: expected.kvs.length,
     members,
@@ -476,6 +492,17 @@ export async function migrateOffline(
     hashkv: report.hashkv,
     discrepancies: report.discrepancies,
   };
+}
+
+/** What can be checked after a transformer storeshift knows nothing about: members agree, v2 untouched. */
+async function verifyOpaque(
+  v2Endpoint: string,
+  endpoints: string[],
+  v2Before: V2Tree,
+): Promise<{ hashkv: MemberHash[]; discrepancies: Difference[] }> {
+  const hashkv = await hashKvAll(endpoints);
+  const after = await readV2Tree(v2Endpoint);
+  return { hashkv, discrepancies: [...compareHashes(hashkv), ...compareV2Trees(v2Before, after)] };
 }
 
 async function restoreDirs(backup: MemberBackup, mode: "data-dir" | "db"): Promise<void> {

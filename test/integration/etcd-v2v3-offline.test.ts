@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { ensureBinary } from "../../src/binaries/install.js";
 import { stopAll } from "../../src/common/cleanup.js";
-import { removeDir } from "../../src/common/temp.js";
+import { makeTempDir, removeDir } from "../../src/common/temp.js";
 import { loadFixture, seedV2 } from "../../src/etcd-v2v3/fixture.js";
 import {
   assertMemberStopped,
@@ -12,6 +13,7 @@ import {
   rollbackOffline,
   runEtcdctlMigrate,
 } from "../../src/etcd-v2v3/offline.js";
+import { migrateOnline } from "../../src/etcd-v2v3/online.js";
 import { leaves, treeFingerprint } from "../../src/etcd-v2v3/tree.js";
 import { readV2Tree, v2Set } from "../../src/etcd-v2v3/v2-client.js";
 import { connectV3, countV3, readV3Range } from "../../src/etcd-v2v3/v3.js";
@@ -201,3 +203,81 @@ test("verification catches a half-done roll: one member migrated, two not — mi
   assert.deepEqual(missing.sort(), expected.sort());
   assert.deepEqual(Object.values(report.actualKeys), [2, 0, 0]);
 });
+
+/**
+ * A `--transformer` for etcdctl migrate, written by the test: it reads the v2 nodes (concatenated JSON
+ * objects) on stdin and writes each leaf under `prefix` as an 8-byte little-endian length followed by
+ * a protobuf mvccpb.KeyValue (key=1, create_revision=2, mod_revision=3, version=4, value=5).
+ */
+function prefixTransformer(prefix: string): string {
+  return `#!${process.execPath}
+const prefix = ${JSON.stringify(prefix)};
+const chunks = [];
+process.stdin.on("data", (c) => chunks.push(c));
+process.stdin.on("end", () => {
+  const text = Buffer.concat(chunks).toString("utf8");
+  const out = [];
+  const varint = (n) => { const b = []; while (n > 127) { b.push((n % 128) | 128); n = Math.floor(n / 128); } b.push(n); return Buffer.from(b); };
+  const bytes = (tag, buf) => Buffer.concat([Buffer.from([tag]), varint(buf.length), buf]);
+  const emit = (node) => {
+    if (node.dir) return;
+    const msg = Buffer.concat([
+      bytes(0x0a, Buffer.from(prefix + node.key)),
+      Buffer.from([0x10]), varint(node.createdIndex),
+      Buffer.from([0x18]), varint(node.modifiedIndex),
+      Buffer.from([0x20]), varint(1),
+      bytes(0x2a, Buffer.from(node.value ?? "")),
+    ]);
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(msg.length));
+    out.push(len, msg);
+  };
+  let depth = 0, inString = false, escaped = false, start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (ch === "\\\\") escaped = true;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === "{" && depth++ === 0) start = i;
+    else if (ch === "}" && --depth === 0) emit(JSON.parse(text.slice(start, i + 1)));
+  }
+  process.stdout.write(Buffer.concat(out));
+});
+`;
+}
+
+test("--transformer passes through: a prefixing transformer = the online migrator's `prefix` option", async () => {
+  await requireBinary("etcdctl-v2");
+  const dir = await makeTempDir("v2v3-transformer");
+  await using etcd = await startLocalEtcd({ enableV2: true, name: "v2v3-transformer" });
+  const endpoint = etcd.endpoints[0] ?? "";
+  await seedV2(endpoint, await loadFixture(join(FIXTURES, "shapes.yaml")));
+  const transformer = join(dir, "prefix-transformer");
+  await writeFile(transformer, prefixTransformer("/migrated"), { mode: 0o755 });
+  const result = await migrateOffline(etcd, { transformer, transformerPrefix: "/migrated" });
+  try {
+    assert.deepEqual(result.discrepancies, []);
+    assert.equal(result.members[0]?.outcome, "finished transforming keys");
+    const byTransformer = await v3Dump(endpoint);
+    assert.equal(byTransformer.size, result.expectedKeys);
+    assert.ok([...byTransformer.keys()].every((k) => k.startsWith("/migrated/")));
+    await rollbackOffline(result.backups, { cluster: etcd });
+    await migrateOnline({ v2Endpoint: endpoint, v3Endpoints: etcd.endpoints, prefix: "/migrated" });
+    assert.deepEqual(await v3Dump(endpoint), byTransformer);
+  } finally {
+    await removeDir(result.backupRoot);
+    await removeDir(dir);
+  }
+});
+
+async function v3Dump(endpoint: string): Promise<Map<string, string>> {
+  const client = connectV3([endpoint]);
+  try {
+    const { kvs } = await readV3Range(client, "");
+    return new Map(kvs.map((kv) => [kv.key.toString("utf8"), kv.value.toString("utf8")]));
+  } finally {
+    client.close();
+  }
+}
