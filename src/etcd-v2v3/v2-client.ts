@@ -68,16 +68,17 @@ async function v2Call(
   try {
     response = await fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(60_000) });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new V2RequestError(`${operation}: ${url}: ${cause}`);
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new V2RequestError(`${operation}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
   }
   const text = await response.text();
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
+    const hint = response.status === 404 ? "; is the v2 API enabled (--enable-v2, etcd <= 3.4)?" : "";
     throw new V2RequestError(
-      `${operation}: ${url}: HTTP ${response.status}, not JSON: ${text.slice(0, 80).replace(/\s+/g, " ")}`,
+      `${operation}: HTTP ${response.status}, not JSON: ${text.slice(0, 60).replace(/\s+/g, " ").trim()}${hint}`,
     );
   }
   if (response.status >= 400) {
