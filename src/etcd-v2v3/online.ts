@@ -1,5 +1,5 @@
 import type { Etcd3, ICompare, IRequestOp, ITxnResponse } from "etcd3";
-import { StoreshiftError } from "../common/errors.js";
+import { StoreshiftError, wrapError } from "../common/errors.js";
 import {
   DEFAULT_MAX_REQUEST_BYTES,
   type ExclusionReason,
@@ -87,12 +87,26 @@ function listKeys(keys: string[], max = 5): string {
   return keys.length > max ? `${shown} and ${keys.length - max} more` : shown;
 }
 
+/** Errors from the v3 client (gRPC) get the operation and endpoints; storeshift's own pass unchanged. */
+export function v3Failure(operation: string, endpoints: string[], err: unknown): StoreshiftError {
+  if (err instanceof StoreshiftError) return err;
+  return wrapError(`${operation}: etcd v3 at ${endpoints.join(",")}`, err);
+}
+
 /**
  * Copies the v2 key space into v3 while etcd runs: one consistent v2 read, then guarded Txns of at
  * most 128 puts, each `create_revision == 0`, so existing v3 data is never overwritten and a re-run
  * writes nothing new.
  */
 export async function migrateOnline(options: OnlineMigrationOptions): Promise<OnlineMigrationResult> {
+  try {
+    return await migrateOnlineUnwrapped(options);
+  } catch (err) {
+    throw v3Failure("migrate etcd v2→v3 online", options.v3Endpoints, err);
+  }
+}
+
+async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<OnlineMigrationResult> {
   const started = Date.now();
   const op = "migrate etcd v2→v3 online";
   const ttlPolicy = options.ttlPolicy ?? "permanent";

@@ -1,6 +1,6 @@
 import type { ICompare, IRequestOp } from "etcd3";
 import { StoreshiftError } from "../common/errors.js";
-import { MAX_TXN_OPS, type MigratedKey, type OnlineMigrationResult } from "./online.js";
+import { MAX_TXN_OPS, type MigratedKey, type OnlineMigrationResult, v3Failure } from "./online.js";
 import { connectV3 } from "./v3.js";
 
 export interface OnlineRollbackResult {
@@ -21,6 +21,17 @@ export interface OnlineRollbackResult {
  * (already present) are never touched.
  */
 export async function rollbackOnline(
+  result: OnlineMigrationResult,
+  options: { v3Endpoints?: string[] } = {},
+): Promise<OnlineRollbackResult> {
+  try {
+    return await rollbackOnlineUnwrapped(result, options);
+  } catch (err) {
+    throw v3Failure("rollback online", options.v3Endpoints ?? result?.v3Endpoints ?? [], err);
+  }
+}
+
+async function rollbackOnlineUnwrapped(
   result: OnlineMigrationResult,
   options: { v3Endpoints?: string[] } = {},
 ): Promise<OnlineRollbackResult> {

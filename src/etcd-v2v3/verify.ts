@@ -1,6 +1,6 @@
 import type { Difference } from "../report/result.js";
 import { type ExpectedV3, expectedV3FromV2, type MappingOptions, normalisePrefix } from "./expected.js";
-import type { OnlineMigrationResult } from "./online.js";
+import { type OnlineMigrationResult, v3Failure } from "./online.js";
 import { treeFingerprint, type V2Tree } from "./tree.js";
 import { readV2Tree } from "./v2-client.js";
 import { connectV3, hashKvAll, type MemberHash, readV3Range, type V3Kv } from "./v3.js";
@@ -171,6 +171,14 @@ export interface VerifyReport {
  * is unchanged. An empty `discrepancies` means verified.
  */
 export async function verifyMigration(options: VerifyOptions): Promise<VerifyReport> {
+  try {
+    return await verifyMigrationUnwrapped(options);
+  } catch (err) {
+    throw v3Failure("verify etcd v2→v3 migration", options.v3Endpoints, err);
+  }
+}
+
+async function verifyMigrationUnwrapped(options: VerifyOptions): Promise<VerifyReport> {
   const prefix = normalisePrefix(options.prefix ?? options.result?.options.prefix);
   const ttlPolicy = options.ttlPolicy ?? options.result?.options.ttlPolicy ?? "permanent";
   const includeHidden = options.includeHidden ?? options.result?.options.includeHidden ?? [];
