@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { prepareKubeTarget, readCalicoFromKube, rollback } from "../src/calico/api.js";
 import { type CalicoFixture, loadFixture, seedCalicoEtcd } from "../src/calico/fixture.js";
 import { generateFixture, randomSeed } from "../src/calico/generate.js";
+import { type CrdManifest, loadCrdManifests } from "../src/calico/kube/crds.js";
 import { BuiltinMigrator, CalicoctlMigrator, type Migrator } from "../src/calico/migrator.js";
 import { step } from "./support/define.js";
 import type { StoreshiftWorld } from "./support/world.js";
@@ -17,7 +18,8 @@ function migrator(world: StoreshiftWorld, etcdName: string): Migrator {
   const chosen = world.params.migrator;
   if (chosen.startsWith("calicoctl="))
     return new CalicoctlMigrator(chosen.slice("calicoctl=".length), stores);
-  return new BuiltinMigrator(stores);
+  const crds = world.vars.get("calico:crds") as CrdManifest[] | undefined;
+  return new BuiltinMigrator(stores, crds ? { crds } : {});
 }
 
 function sourceName(world: StoreshiftWorld): string {
@@ -50,7 +52,7 @@ step(
     doc: "Seeds a pooled etcd 3.6 from a fixture (path under the fixture root), writing keys and JSON values exactly as libcalico-go's etcdv3 backend stores them.",
   },
   async function (file: string, name: string) {
-    await seed(this, name, await loadFixture(join(this.params.fixtureRoot, file)));
+    await seed(this, name, await loadFixture(await this.fixturePath(file)));
   },
 );
 
@@ -82,6 +84,19 @@ step(
     const kube = await this.record.phase("provision control plane", () => this.useKube());
     const fixture = this.variable<CalicoFixture>("calico:fixture");
     await this.record.phase("prepare Kubernetes target", () => prepareKubeTarget(kube.kubeConfig(), fixture));
+  },
+);
+
+step(
+  "Given",
+  "the real Calico CRDs from {string}",
+  {
+    area,
+    example: 'Given the real Calico CRDs from "../shared/calico-crds"',
+    doc: "Import installs these CRD manifests (a file or a directory, relative to the working directory) instead of the generated ones, so the API server enforces Calico's real schemas.",
+  },
+  async function (path: string) {
+    this.vars.set("calico:crds", await loadCrdManifests(resolve(path)));
   },
 );
 

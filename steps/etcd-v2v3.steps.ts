@@ -1,5 +1,4 @@
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
 import type { TtlPolicy } from "../src/etcd-v2v3/expected.js";
 import { loadFixture, seedV2 } from "../src/etcd-v2v3/fixture.js";
 import { migrateOffline, type OfflineMigrationResult, rollbackOffline } from "../src/etcd-v2v3/offline.js";
@@ -34,7 +33,7 @@ step(
     doc: "Replays a v2 fixture (path under the fixture root) through the v2 API; the v2 tree is read back and kept to prove it unchanged later.",
   },
   async function (file: string, name: string) {
-    const fixture = await loadFixture(join(this.params.fixtureRoot, file));
+    const fixture = await loadFixture(await this.fixturePath(file));
     const seeded = await this.record.phase("seed v2", () => seedV2(v2Endpoint(this, name), fixture));
     seeded.seeds.forEach((s, i) => {
       this.record.seeds[`v2-generator-${i}`] = s;

@@ -1,5 +1,5 @@
 import { writeFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, join, relative } from "node:path";
 import {
   After,
   AfterAll,
@@ -118,6 +118,8 @@ export function registerHooks(): void {
       reason: this.record.reason ?? (status === "failed" ? failedMessage : undefined),
       durationMs: Date.now() - (started.get(this) ?? Date.now()),
     });
+    // artifacts are named relative to the report dir, so the dir can be moved or archived whole
+    result.artifacts = result.artifacts?.map((a) => relative(this.params.runDir, a));
     const dir = await this.ensureArtifactDir();
     await writeFile(join(dir, "scenario.json"), `${JSON.stringify(result, null, 2)}\n`);
     const counted = result.checks.flatMap((c) => c.differences ?? []).filter((d) => d.class !== "accounted");

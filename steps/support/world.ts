@@ -1,5 +1,6 @@
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { type IWorldOptions, World } from "@cucumber/cucumber";
 import { type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import type { StartedLocalControlPlane } from "../../src/providers/kube/local-control-plane.js";
@@ -108,6 +109,23 @@ export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
 
   get usedKube(): StartedLocalControlPlane | undefined {
     return this.kubePlane;
+  }
+
+  /**
+   * A fixture file: under the run's fixture root (the bundled fixtures, or a replay's saved copy),
+   * else relative to the working directory (test-only fixtures). A copy goes into the scenario's
+   * artifacts, so a report shows and a replay reuses exactly what was seeded.
+   */
+  async fixturePath(file: string): Promise<string> {
+    const underRoot = join(this.params.fixtureRoot, file);
+    const path = existsSync(underRoot) ? underRoot : resolve(file);
+    if (!existsSync(path))
+      throw new Error(`fixture ${file}: not under ${this.params.fixtureRoot} nor ${resolve(file)}`);
+    const copy = join(await this.ensureArtifactDir(), "fixtures", basename(path));
+    await mkdir(dirname(copy), { recursive: true });
+    await copyFile(path, copy);
+    this.record.artifacts.push(copy);
+    return path;
   }
 
   variable<T>(name: string): T {
