@@ -1,4 +1,4 @@
-import { InputError } from "../common/errors.js";
+import { firstLine, InputError, StoreshiftError } from "../common/errors.js";
 import { identityMapping } from "./identity.js";
 import type { Mapping } from "./mapping.js";
 
@@ -32,9 +32,14 @@ async function loadLazyModules(): Promise<void> {
     try {
       mod = (await import(specifier)) as Record<string, unknown>;
     } catch (err) {
-      // A migration whose mapping has not landed yet simply offers no mapping.
-      if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") continue;
-      throw err;
+      // A migration whose mapping file does not exist simply offers no mapping; a mapping file that
+      // exists but fails to load is an error worth seeing.
+      const error = err as NodeJS.ErrnoException;
+      const file = specifier.split("/").slice(-2).join("/").replace(/\.js$/, "");
+      if (error.code === "ERR_MODULE_NOT_FOUND" && error.message.includes(file)) continue;
+      throw new StoreshiftError(`load mappings from ${specifier}: ${firstLine(error.message)}`, {
+        cause: err,
+      });
     }
     for (const value of Object.values(mod)) {
       const candidates = Array.isArray(value) ? value : [value];
