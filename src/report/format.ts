@@ -58,3 +58,20 @@ export function allDifferences(
   }
   return out;
 }
+
+/**
+ * A diff as plain text (counts, then one line per difference, accounted ones last), for attaching to
+ * a cucumber scenario (`this.attach(text, "text/plain")`) so cucumber's own formatters show it too.
+ * Pass differences through `redactDifference` first.
+ */
+export function diffText(
+  diff: { counts: DiffCounts; differences: readonly Difference[]; mapping?: string },
+  max = 500,
+): string {
+  const counted = diff.differences.filter((d) => d.class !== "accounted");
+  const accounted = diff.differences.filter((d) => d.class === "accounted");
+  const lines = [`${diff.mapping ? `mapping ${diff.mapping}: ` : ""}${countsLine(diff.counts)}`];
+  for (const d of [...counted, ...accounted].slice(0, max)) lines.push(differenceLine(d));
+  if (diff.differences.length > max) lines.push(`… ${diff.differences.length - max} more`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
@@ -195,8 +195,10 @@ describe("Calico and /registry/ snapshots on a real kube-apiserver and etcd", ()
     assert.equal(changed?.actual, 24);
     // the report writer keeps them all, with the rule's description for the accounted one
     const run = diffRunResult(result, { runId: "calico-kube-test", startedAt: new Date(), durationMs: 5 });
-    await writeReports(run, join(dir, "calico-report"));
-    const json = JSON.parse(await readFile(join(dir, "calico-report", "result.json"), "utf8"));
+    // kept for people to look at, next to the Chromium test's output (reports/ is git-ignored)
+    const kept = resolve("reports/test-artifacts/calico-etcd-vs-kube");
+    await writeReports(run, kept);
+    const json = JSON.parse(await readFile(join(kept, "result.json"), "utf8"));
     assert.equal(json.scenarios[0].checks[0].counts.missing, 2);
     assert.ok(json.rules.some((r: { name: string }) => r.name === "kube-server-managed-metadata"));
   });

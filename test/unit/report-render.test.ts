@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { diffText } from "../../src/report/format.js";
 import { renderHtml } from "../../src/report/html.js";
 import { renderJunit, xmlEscape } from "../../src/report/junit.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
@@ -112,6 +113,21 @@ describe("summary.md and report.html (as text)", () => {
     assert.ok(html.includes("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert.ok(!html.includes("<script>alert(1)</script>"));
     assert.equal((html.match(/<tr class="diff"/g) ?? []).length, 8);
+  });
+});
+
+describe("diffText (cucumber attachment)", () => {
+  it("lists counted differences before accounted ones, with the counts first", () => {
+    const check = redactRunResult(sampleRunResult()).scenarios[0]?.checks[0];
+    const counts = check?.counts;
+    assert.ok(counts && check.differences);
+    const text = diffText({ counts, differences: check.differences, mapping: "m" });
+    const lines = text.trim().split("\n");
+    assert.match(lines[0] ?? "", /^mapping m: 1 missing, 1 unexpected, 2 changed \(3 paths\), 3 accounted/);
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.split(/\s+/)[0]),
+      ["missing", "changed", "changed", "changed", "unexpected", "accounted", "accounted", "accounted"],
+    );
   });
 });
 
