@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { ensureBinary } from "../binaries/install.js";
 import { isMissing, locate } from "../binaries/locate.js";
 import { tryOutput } from "../binaries/run-tool.js";
-import { StoreshiftError } from "../common/errors.js";
+import { errorMessage, StoreshiftError, wrapError } from "../common/errors.js";
 import { log } from "../common/log.js";
 import { makeTempDir } from "../common/temp.js";
 import { sleep } from "../common/wait.js";
@@ -376,122 +376,137 @@ export async function migrateOffline(
   const backupRoot = options.backupRoot ?? (await makeTempDir(`${cluster.name}-v2v3-backup`));
   const members: MemberMigration[] = [];
   const backups: MemberBackup[] = [];
-  for (const member of cluster.members) {
-    const where = `${op}: member ${member.name}`;
-    let t = Date.now();
-    await member.stop();
-    const stopMs = Date.now() - t;
-    await assertMemberStopped(member.info.dataDir, member);
-    t = Date.now();
-    const backup = await backupMember(member.info, backupRoot);
-    backups.push(backup);
-    const backupMs = Date.now() - t;
-    let run: EtcdctlMigrateRun;
-    try {
-      run = await runEtcdctlMigrate({
-        etcdctl: etcdctl.path,
-        dataDir: member.info.dataDir,
-        walDir: member.info.walDir,
-        noTtl: options.noTtl,
-        transformer: options.transformer,
-        measureMemory: options.measureMemory,
-      });
-      if (!migrateSucceeded(run)) {
-        const said = (
-          run.stderr
-            .trim()
-            .split("\n")
-            .find((l) => l.startsWith("Error")) ??
-          run.stdout.trim().split("\n").pop() ??
-          ""
-        ).trim();
-        throw new StoreshiftError(`${where}: etcdctl migrate exit ${run.exitCode}: ${said}`);
+  try {
+    for (const member of cluster.members) {
+      const where = `${op}: member ${member.name}`;
+      let t = Date.now();
+      await member.stop();
+      const stopMs = Date.now() - t;
+      await assertMemberStopped(member.info.dataDir, member);
+      t = Date.now();
+      const backup = await backupMember(member.info, backupRoot);
+      backups.push(backup);
+      const backupMs = Date.now() - t;
+      let run: EtcdctlMigrateRun;
+      try {
+        run = await runEtcdctlMigrate({
+          etcdctl: etcdctl.path,
+          dataDir: member.info.dataDir,
+          walDir: member.info.walDir,
+          noTtl: options.noTtl,
+          transformer: options.transformer,
+          measureMemory: options.measureMemory,
+        });
+        if (!migrateSucceeded(run)) {
+          const said = (
+            run.stderr
+              .trim()
+              .split("\n")
+              .find((l) => l.startsWith("Error")) ??
+            run.stdout.trim().split("\n").pop() ??
+            ""
+          ).trim();
+          throw new StoreshiftError(`${where}: etcdctl migrate exit ${run.exitCode}: ${said}`);
+        }
+      } catch (err) {
+        // leave the cluster as it was: this member's pre-migration copy back, and running
+        await restoreDirs(backup, "data-dir");
+        await member.start();
+        throw err;
       }
-    } catch (err) {
-      // leave the cluster as it was: this member's pre-migration copy back, and running
-      await restoreDirs(backup, "data-dir");
+      t = Date.now();
       await member.start();
+      const startMs = Date.now() - t;
+      const own = connectV3([member.clientUrl]);
+      let v3Keys: number;
+      let v3Revision: number;
+      try {
+        const read = await readV3Range(own, checkContent ? `${prefix}/` : "");
+        v3Keys = read.kvs.length;
+        v3Revision = read.revision;
+        const diffs = checkContent ? compareV3(expected, read.kvs, { mode: "offline", prefix }) : [];
+        if (diffs.length > 0) {
+          const first = diffs[0];
+          throw new StoreshiftError(
+            `${where}: after restart its v3 store differs from v2 in ${diffs.length} key(s), first ${first?.id} ${first?.class} ${first?.path}`,
+            { exitCode: 1 },
+          );
+        }
+      } finally {
+        own.close();
+      }
+      const others = await Promise.all(
+        cluster.members
+          .filter((m) => m !== member && m.running)
+          .map(async (m) => {
+            const c = connectV3([m.clientUrl]);
+            try {
+              return (await countV3(c)).count;
+            } finally {
+              c.close();
+            }
+          }),
+      );
+      const outcome = run.stdout.trim().split("\n").pop() ?? "";
+      log.debug(
+        `${where}: migrated in ${run.durationMs} ms (${outcome}); v3 ${v3Keys} keys at revision ${v3Revision}`,
+      );
+      members.push({
+        member: member.name,
+        stopMs,
+        backupMs,
+        migrateMs: run.durationMs,
+        startMs,
+        exitCode: run.exitCode,
+        outcome,
+        maxRssKb: run.maxRssKb,
+        v3Keys,
+        v3Revision,
+        v3KeysOnOthers: others,
+      });
+    }
+    const report = checkContent
+      ? await verifyMigration({
+          v2Endpoint: endpoint,
+          v3Endpoints: cluster.endpoints,
+          mode: "offline",
+          ttlPolicy,
+          prefix,
+          v2Before,
+        })
+      : await verifyOpaque(endpoint, cluster.endpoints, v2Before);
+    return {
+      kind: "offline",
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      etcdctl,
+      options: {
+        noTtl: options.noTtl ?? false,
+        transformer: options.transformer,
+        transformerPrefix: options.transformerPrefix,
+      },
+      v2Index,
+      expectedKeys: expected.kvs.length,
+      members,
+      backups,
+      backupRoot,
+      hashkv: report.hashkv,
+      discrepancies: report.discrepancies,
+    };
+  } catch (err) {
+    // the backups are what an operator needs next: keep them and say where they are
+    if (backups.length === 0) {
+      if (!options.backupRoot) await rm(backupRoot, { recursive: true, force: true });
       throw err;
     }
-    t = Date.now();
-    await member.start();
-    const startMs = Date.now() - t;
-    const own = connectV3([member.clientUrl]);
-    let v3Keys: number;
-    let v3Revision: number;
-    try {
-      const read = await readV3Range(own, checkContent ? `${prefix}/` : "");
-      v3Keys = read.kvs.length;
-      v3Revision = read.revision;
-      const diffs = checkContent ? compareV3(expected, read.kvs, { mode: "offline", prefix }) : [];
-      if (diffs.length > 0) {
-        const first = diffs[0];
-        throw new StoreshiftError(
-          `${where}: after restart its v3 store differs from v2 in ${diffs.length} key(s), first ${first?.id} ${first?.class} ${first?.path}`,
-          { exitCode: 1 },
-        );
-      }
-    } finally {
-      own.close();
-    }
-    const others = await Promise.all(
-      cluster.members
-        .filter((m) => m !== member && m.running)
-        .map(async (m) => {
-          const c = connectV3([m.clientUrl]);
-          try {
-            return (await countV3(c)).count;
-          } finally {
-            c.close();
-          }
-        }),
+    throw wrapError(
+      op,
+      new StoreshiftError(`${errorMessage(err)}; member backups kept in ${backupRoot}`, {
+        exitCode: err instanceof StoreshiftError ? err.exitCode : 2,
+        cause: err,
+      }),
     );
-    const outcome = run.stdout.trim().split("\n").pop() ?? "";
-    log.debug(
-      `${where}: migrated in ${run.durationMs} ms (${outcome}); v3 ${v3Keys} keys at revision ${v3Revision}`,
-    );
-    members.push({
-      member: member.name,
-      stopMs,
-      backupMs,
-      migrateMs: run.durationMs,
-      startMs,
-      exitCode: run.exitCode,
-      outcome,
-      maxRssKb: run.maxRssKb,
-      v3Keys,
-      v3Revision,
-      v3KeysOnOthers: others,
-    });
   }
-  const report = checkContent
-    ? await verifyMigration({
-        v2Endpoint: endpoint,
-        v3Endpoints: cluster.endpoints,
-        mode: "offline",
-        ttlPolicy,
-        prefix,
-        v2Before,
-      })
-    : await verifyOpaque(endpoint, cluster.endpoints, v2Before);
-  return {
-    kind: "offline",
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    etcdctl,
-    options: {
-      noTtl: options.noTtl ?? false,
-      transformer: options.transformer,
-      transformerPrefix: options.transformerPrefix,
-    },
-    v2Index,
-    expectedKeys: expected.kvs.length,
-    members,
-    backups,
-    backupRoot,
-    hashkv: report.hashkv,
-    discrepancies: report.discrepancies,
-  };
 }
 
 /** What can be checked after a transformer storeshift knows nothing about: members agree, v2 untouched. */

@@ -281,3 +281,30 @@ async function v3Dump(endpoint: string): Promise<Map<string, string>> {
     client.close();
   }
 }
+
+test("a member whose migrate fails gets its backup back and runs again; the error says where the backups are", async () => {
+  await requireBinary("etcdctl-v2");
+  const dir = await makeTempDir("v2v3-failing");
+  await using etcd = await startLocalEtcd({ enableV2: true, name: "v2v3-failing" });
+  const endpoint = etcd.endpoints[0] ?? "";
+  await v2Set(endpoint, "/foo", "bar");
+  const before = await readV2Tree(endpoint);
+  const transformer = join(dir, "failing-transformer");
+  await writeFile(transformer, "#!/bin/sh\ncat >/dev/null\necho 'transformer gave up' >&2\nexit 3\n", {
+    mode: 0o755,
+  });
+  try {
+    const error = await migrateOffline(etcd, { transformer, backupRoot: join(dir, "backups") }).catch(
+      (e) => e,
+    );
+    assert.match(
+      String(error?.message),
+      /^migrate v2v3-failing offline: member m0: etcdctl migrate exit 1: Error: .*; member backups kept in .*\/backups$/,
+    );
+    assert.equal(etcd.member(0).running, true, "restarted");
+    assert.equal(await v3Get(endpoint, "/foo"), undefined, "v3 as before");
+    assert.equal(treeFingerprint((await readV2Tree(endpoint)).root), treeFingerprint(before.root));
+  } finally {
+    await removeDir(dir);
+  }
+});
