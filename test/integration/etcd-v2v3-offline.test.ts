@@ -308,3 +308,26 @@ test("a member whose migrate fails gets its backup back and runs again; the erro
     await removeDir(dir);
   }
 });
+
+test("three members and a v2 TTL about to expire: the roll is refused before any member stops (etcd#8305)", async () => {
+  await requireBinary("etcdctl-v2");
+  await using etcd = await startLocalEtcd({ enableV2: true, members: 3, name: "v2v3-ttl-window" });
+  const endpoint = etcd.endpoints[0] ?? "";
+  await v2Set(endpoint, "/foo", "bar");
+  await v2Set(endpoint, "/lease/soon", "x", 120);
+  await assert.rejects(
+    migrateOffline(etcd),
+    /pre-check: v2 TTL node \/lease\/soon expires in 1[12]\d s, within the migration window; members migrated at different raft indexes would disagree/,
+  );
+  assert.deepEqual(
+    etcd.members.map((m) => m.running),
+    [true, true, true],
+  );
+  // a window shorter than the TTL lets it through
+  const result = await migrateOffline(etcd, { ttlSafetyMs: 60_000 });
+  try {
+    assert.deepEqual(result.discrepancies, []);
+  } finally {
+    await removeDir(result.backupRoot);
+  }
+});
