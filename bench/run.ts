@@ -1,12 +1,16 @@
 import { stopAll } from "../src/common/cleanup.js";
+import { calicoBench } from "./calico.js";
+import { etcdV2V3Bench } from "./etcd-v2v3.js";
+import { snapshotDiffBench } from "./snapshot-diff.js";
 import { storesBench } from "./stores.js";
+import { suiteBench } from "./suite.js";
 import type { Bench, BenchRow } from "./types.js";
 
 /**
  * `npm run bench [-- name...]`: runs the named benches (all by default) and prints one table.
  * Each bench measures both sides of its ratios in the same run, on this machine, now.
  */
-const all: Bench[] = [storesBench];
+const all: Bench[] = [storesBench, snapshotDiffBench, etcdV2V3Bench, calicoBench, suiteBench];
 
 function format(rows: BenchRow[]): string {
   const header = ["bench", "metric", "value", "target", "note"];

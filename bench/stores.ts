@@ -1,6 +1,8 @@
+import { ApiextensionsV1Api, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
 import { startLocalEtcd } from "../src/providers/etcd/local-etcd.js";
 import { startLocalControlPlane } from "../src/providers/kube/local-control-plane.js";
+import { resetKube } from "../steps/support/kube-reset.js";
 import { type Bench, type BenchRow, median, timed } from "./types.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -12,6 +14,40 @@ async function seed(client: Etcd3): Promise<void> {
       Array.from({ length: 100 }, (_, j) => client.put(`/scenario/k${i + j}`).value("x".repeat(64))),
     );
   }
+}
+
+async function populateKube(kc: KubeConfig, round: number): Promise<void> {
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  for (const plural of ["alphas", "betas", "gammas"]) {
+    await ext.createCustomResourceDefinition({
+      body: {
+        metadata: { name: `${plural}.bench.storeshift.dev` },
+        spec: {
+          group: "bench.storeshift.dev",
+          scope: "Cluster",
+          names: {
+            plural,
+            singular: plural.slice(0, -1),
+            kind: plural[0]?.toUpperCase() + plural.slice(1, -1),
+          },
+          versions: [
+            {
+              name: "v1",
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: "object", x_kubernetes_preserve_unknown_fields: true } },
+            },
+          ],
+        },
+      },
+    });
+  }
+  await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      core.createNode({ body: { metadata: { name: `bench-${round}-${i}` } } }),
+    ),
+  );
 }
 
 export const storesBench: Bench = {
@@ -53,6 +89,18 @@ export const storesBench: Bench = {
       client.close();
       await shared.stop();
     }
+    // the control plane: remove what a Calico scenario leaves (CRDs with objects, Nodes) vs a new one
+    const plane = await startLocalControlPlane({ name: "bench-kube-reset" });
+    const kubeResets: number[] = [];
+    try {
+      const kc = plane.kubeConfig();
+      for (let i = 0; i < RUNS; i++) {
+        await populateKube(kc, i);
+        kubeResets.push((await timed(() => resetKube(kc))).ms);
+      }
+    } finally {
+      await plane.stop();
+    }
     const rows: BenchRow[] = [
       {
         bench: "stores",
@@ -84,6 +132,18 @@ export const storesBench: Bench = {
         metric: "new etcd per scenario (start+stop, median)",
         value: median(fresh),
         unit: "ms",
+      },
+      {
+        bench: "stores",
+        metric: "reset a used control plane (CRDs + Nodes, median)",
+        value: median(kubeResets),
+        unit: "ms",
+      },
+      {
+        bench: "stores",
+        metric: "new control plane / reset (ratio)",
+        value: median(cp) / Math.max(median(kubeResets), 0.001),
+        unit: "x",
       },
       {
         bench: "stores",

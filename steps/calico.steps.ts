@@ -83,7 +83,10 @@ step(
   async function () {
     const kube = await this.record.phase("provision control plane", () => this.useKube());
     const fixture = this.variable<CalicoFixture>("calico:fixture");
+    const core = kube.kubeConfig().makeApiClient(CoreV1Api);
+    const existing = new Set((await core.listNode()).items.map((n) => n.metadata?.name ?? ""));
     await this.record.phase("prepare Kubernetes target", () => prepareKubeTarget(kube.kubeConfig(), fixture));
+    for (const n of fixture.kubernetesNodes) if (!existing.has(n)) this.createdNodes.add(n);
   },
 );
 

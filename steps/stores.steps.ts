@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { VersionApi } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
 import { startEtcdContainer } from "../src/providers/containers/etcd-container.js";
 import { step } from "./support/define.js";
@@ -116,7 +117,7 @@ step(
     doc: "Reads /version from the API server and compares major.minor.",
   },
   async function (major: number, minor: number) {
-    const body = JSON.parse((await this.kube().get("/version")).body) as { major: string; minor: string };
+    const body = await this.kube().kubeConfig().makeApiClient(VersionApi).getCode();
     assert.equal(`${body.major}.${body.minor}`, `${major}.${minor}`);
   },
 );

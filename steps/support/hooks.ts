@@ -76,7 +76,7 @@ async function keepStores(world: StoreshiftWorld): Promise<void> {
     name,
     ownerPid: process.pid,
     startedAt: new Date().toISOString(),
-    stores: [...etcds.map(describeEtcd), ...(kube ? [describeControlPlane(kube)] : [])],
+    stores: [...etcds.map(describeEtcd), ...(kube?.local ? [describeControlPlane(kube.local)] : [])],
   };
   await writeSession(record);
   const hints = connectionHints(record);
@@ -87,7 +87,7 @@ async function keepStores(world: StoreshiftWorld): Promise<void> {
   );
   // past this point nothing in this process may stop them, not even the exit-time cleanup
   for (const e of etcds) e.detach();
-  kube?.detach();
+  kube?.local?.detach();
 }
 
 /** Registers the World's hooks with cucumber; called once by the step library's entry module. */
@@ -138,7 +138,8 @@ export function registerHooks(): void {
     if (keep) return;
     for (const etcd of new Set(this.etcds.values())) if (!this.ownEtcds.has(etcd)) await pool.resetEtcd(etcd);
     const kube = this.usedKube;
-    if (kube) await resetKube(kube.kubeConfig());
+    if (kube)
+      await resetKube(kube.kubeConfig(), { disposable: kube.disposable, createdNodes: this.createdNodes });
   });
   AfterAll(async () => {
     await pool.stopAll();

@@ -2,23 +2,27 @@ import { ApiextensionsV1Api, CoreV1Api, type KubeConfig } from "@kubernetes/clie
 import { waitUntil } from "../../src/common/wait.js";
 
 /**
- * Returns a shared control plane to empty between scenarios: every CRD (and so every custom
- * object) and every Node go. Namespaces are left: without a controller-manager a deleted namespace
- * never finishes terminating, and an empty namespace changes no diff.
+ * Returns a shared cluster to empty between scenarios. On a cluster storeshift owns, every CRD (and
+ * so every custom object) and every Node go. On a cluster it does not own only Calico's CRDs and the
+ * Nodes the scenario itself created go. Namespaces are left: without a controller-manager a deleted
+ * namespace never finishes terminating, and an empty namespace changes no diff.
  */
-export async function resetKube(kc: KubeConfig): Promise<void> {
+export async function resetKube(
+  kc: KubeConfig,
+  scope: { disposable: boolean; createdNodes?: Iterable<string> } = { disposable: true },
+): Promise<void> {
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   const core = kc.makeApiClient(CoreV1Api);
-  const crds = await ext.listCustomResourceDefinition();
-  await Promise.all(
-    crds.items.map((c) =>
-      ext.deleteCustomResourceDefinition({ name: c.metadata?.name ?? "" }).catch(() => undefined),
-    ),
-  );
-  await core.deleteCollectionNode({});
+  const ours = (name: string) => scope.disposable || name.endsWith(".crd.projectcalico.org");
+  const crds = (await ext.listCustomResourceDefinition()).items
+    .map((c) => c.metadata?.name ?? "")
+    .filter(ours);
+  await Promise.all(crds.map((name) => ext.deleteCustomResourceDefinition({ name }).catch(() => undefined)));
+  if (scope.disposable) await core.deleteCollectionNode({});
+  else for (const name of scope.createdNodes ?? []) await core.deleteNode({ name }).catch(() => undefined);
   await waitUntil(
-    "reset control plane: CRDs deleted",
-    async () => (await ext.listCustomResourceDefinition()).items.length === 0,
+    "reset Kubernetes: CRDs deleted",
+    async () => (await ext.listCustomResourceDefinition()).items.every((c) => !ours(c.metadata?.name ?? "")),
     { timeoutMs: 60_000, intervalMs: 100 },
   );
 }

@@ -1,9 +1,7 @@
 import { Etcd3 } from "etcd3";
+import type { BackendName } from "../../src/providers/backend.js";
 import { type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
-import {
-  type StartedLocalControlPlane,
-  startLocalControlPlane,
-} from "../../src/providers/kube/local-control-plane.js";
+import { type KubeTarget, startKubeTarget } from "../../src/providers/kube-target.js";
 
 /**
  * One set of stores per cucumber worker, started on first use and shared by the worker's
@@ -21,7 +19,7 @@ function keyOf(k: PoolKeys): string {
 
 export class StorePool {
   private readonly etcds = new Map<string, Promise<StartedLocalEtcd>>();
-  private controlPlane: Promise<StartedLocalControlPlane> | undefined;
+  private controlPlane: Promise<KubeTarget> | undefined;
   private readonly workerTag = process.env.CUCUMBER_WORKER_ID ?? "0";
 
   etcd(keys: PoolKeys): Promise<StartedLocalEtcd> {
@@ -39,13 +37,14 @@ export class StorePool {
     return started;
   }
 
-  kube(): Promise<StartedLocalControlPlane> {
-    this.controlPlane ??= startLocalControlPlane({ name: `pool-w${this.workerTag}` });
+  /** The worker's Kubernetes: a local control plane, a kind cluster (docker) or the user's cluster. */
+  kube(backend: BackendName): Promise<KubeTarget> {
+    this.controlPlane ??= startKubeTarget(backend, `pool-w${this.workerTag}`);
     return this.controlPlane;
   }
 
   /** Every started store, for reconnect hints and session files. */
-  async started(): Promise<{ etcds: StartedLocalEtcd[]; kube?: StartedLocalControlPlane }> {
+  async started(): Promise<{ etcds: StartedLocalEtcd[]; kube?: KubeTarget }> {
     const etcds = await Promise.all([...this.etcds.values()]);
     const kube = this.controlPlane ? await this.controlPlane : undefined;
     return { etcds, kube };
@@ -81,7 +80,7 @@ export class StorePool {
     for (const [k, v] of [...this.etcds]) if ((await v) === etcd) this.etcds.delete(k);
   }
 
-  async forgetKube(kube: StartedLocalControlPlane): Promise<void> {
+  async forgetKube(kube: KubeTarget): Promise<void> {
     if (this.controlPlane && (await this.controlPlane) === kube) this.controlPlane = undefined;
   }
 }

@@ -37,6 +37,13 @@ export function storeUri(world: StoreshiftWorld, view: string): string {
     return `etcd://${hosts(endpoints)}`;
   }
   if (view === "Calico in Kubernetes") return `calico-kube://${world.kube().kubeconfigPath}`;
-  if (view === "Kubernetes registry") return `kube-registry://${hosts([world.kube().etcdEndpoint])}`;
+  if (view === "Kubernetes registry") {
+    const etcd = world.kube().etcdEndpoint;
+    if (!etcd)
+      throw new Error(
+        `the Kubernetes registry view needs the local control plane's etcd (backend ${world.params.backend})`,
+      );
+    return `kube-registry://${hosts([etcd])}`;
+  }
   throw new Error(`unknown store view "${view}"`);
 }

@@ -2,8 +2,9 @@ import { existsSync } from "node:fs";
 import { copyFile, mkdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { type IWorldOptions, World } from "@cucumber/cucumber";
+import type { BackendName } from "../../src/providers/backend.js";
 import { type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
-import type { StartedLocalControlPlane } from "../../src/providers/kube/local-control-plane.js";
+import type { KubeTarget } from "../../src/providers/kube-target.js";
 import { ScenarioRecord } from "./scenario-record.js";
 import { type PoolKeys, pool } from "./store-pool.js";
 
@@ -36,7 +37,9 @@ export const defaultParameters: StoreshiftParameters = {
 export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
   readonly record = new ScenarioRecord();
   readonly etcds = new Map<string, StartedLocalEtcd>();
-  private kubePlane: StartedLocalControlPlane | undefined;
+  private kubePlane: KubeTarget | undefined;
+  /** Nodes this scenario created on a cluster storeshift does not own, deleted afterwards. */
+  readonly createdNodes = new Set<string>();
   /** Values passed between steps: export text, snapshots, migration results, the last error. */
   readonly vars = new Map<string, unknown>();
   scenarioSlug = "scenario";
@@ -96,18 +99,20 @@ export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
     return e;
   }
 
-  async useKube(): Promise<StartedLocalControlPlane> {
-    this.kubePlane = await pool.kube();
+  async useKube(): Promise<KubeTarget> {
+    // with the docker backend kind serves Kubernetes; etcd stays local, since the offline migration
+    // drives members' processes and data dirs directly
+    this.kubePlane = await pool.kube(this.params.backend as BackendName);
     return this.kubePlane;
   }
 
-  kube(): StartedLocalControlPlane {
+  kube(): KubeTarget {
     if (!this.kubePlane)
       throw new Error("no Kubernetes control plane in this scenario; add a Given step that starts it");
     return this.kubePlane;
   }
 
-  get usedKube(): StartedLocalControlPlane | undefined {
+  get usedKube(): KubeTarget | undefined {
     return this.kubePlane;
   }
 

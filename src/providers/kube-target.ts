@@ -1,0 +1,73 @@
+import { KubeConfig } from "@kubernetes/client-node";
+import { StoreshiftError } from "../common/errors.js";
+import type { BackendName } from "./backend.js";
+import { useExistingCluster } from "./existing/existing-cluster.js";
+import { startKindCluster } from "./kind/kind-cli.js";
+import { type StartedLocalControlPlane, startLocalControlPlane } from "./kube/local-control-plane.js";
+
+/**
+ * A Kubernetes API server a scenario can use, whichever backend provides it. Only the local control
+ * plane exposes its etcd (raw /registry/ keys) and may be emptied wholesale between scenarios.
+ */
+export interface KubeTarget {
+  backend: BackendName;
+  name: string;
+  kubeconfigPath: string;
+  /** The backing etcd's client URL, when storeshift runs it. */
+  etcdEndpoint?: string;
+  /** True when storeshift owns the whole cluster, so a reset may delete every CRD and Node. */
+  disposable: boolean;
+  kubeConfig(): KubeConfig;
+  stop(): Promise<void>;
+  /** The local control plane behind this target, when there is one (for keep-on-failure sessions). */
+  local?: StartedLocalControlPlane;
+}
+
+function fromKubeconfig(path: string, context?: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  if (context) kc.setCurrentContext(context);
+  return kc;
+}
+
+export async function startKubeTarget(backend: BackendName, name: string): Promise<KubeTarget> {
+  switch (backend) {
+    case "local": {
+      const cp = await startLocalControlPlane({ name });
+      return {
+        backend,
+        name,
+        kubeconfigPath: cp.kubeconfigPath,
+        etcdEndpoint: cp.etcdEndpoint,
+        disposable: true,
+        kubeConfig: () => cp.kubeConfig(),
+        stop: () => cp.stop(),
+        local: cp,
+      };
+    }
+    case "docker": {
+      const cluster = await startKindCluster({ name: `storeshift-${name}`.slice(0, 40), reuse: true });
+      return {
+        backend,
+        name: cluster.name,
+        kubeconfigPath: cluster.kubeconfigPath,
+        disposable: !cluster.reused,
+        kubeConfig: () => fromKubeconfig(cluster.kubeconfigPath),
+        stop: () => cluster.stop(),
+      };
+    }
+    case "existing": {
+      const existing = useExistingCluster({ context: process.env.STORESHIFT_KUBE_CONTEXT });
+      return {
+        backend,
+        name: existing.context,
+        kubeconfigPath: existing.kubeconfigPath,
+        disposable: false,
+        kubeConfig: () => fromKubeconfig(existing.kubeconfigPath, existing.context),
+        stop: () => existing.stop(),
+      };
+    }
+    default:
+      throw new StoreshiftError(`start Kubernetes: unknown backend ${backend as string}`);
+  }
+}
