@@ -34,5 +34,5 @@ Feature: Calico, etcdv3 → Kubernetes datastore, following the operator guide
     When I lock the etcd datastore
     And I export the etcd datastore
     And I import the export into Kubernetes
-    Then the import warned "Attempted to import node node2 which references a nonexistent Kubernetes node"
+    Then the import warned that node "node2" references a nonexistent Kubernetes node
     And Kubernetes holds the NetworkPolicy "prod/allow-dns"

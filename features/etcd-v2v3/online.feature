@@ -36,12 +36,14 @@ Feature: etcd v2store → v3store with storeshift's online migrator
     Then it was refused with "/foo"
     And etcd "source" has "/foo" = "already-in-v3"
 
-  @rollback
-  Scenario: online migration, then rollback: the v3 store is as it was
+  @rollback @round-trip
+  Scenario: online migration, then rollback: both keyspaces are byte for byte what they were
     Given an etcd 3.4 store "source"
     And the v2 keys of "etcd-v2/shapes.yaml" in etcd "source"
     When I put "/unrelated" = "kept" into etcd "source"
     And I snapshot etcd "source" as "before"
+    And I snapshot etcd v2 "source" as "v2-before"
     And I migrate etcd "source" online
     And I roll back the online migration of etcd "source"
     Then etcd "source" is unchanged since snapshot "before"
+    And etcd v2 "source" is unchanged since snapshot "v2-before"

@@ -1,6 +1,6 @@
 import { Etcd3 } from "etcd3";
 import type { BackendName } from "../../src/providers/backend.js";
-import { type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
+import { type EtcdLine, type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import { type KubeTarget, startKubeTarget } from "../../src/providers/kube-target.js";
 
 /**
@@ -9,12 +9,19 @@ import { type KubeTarget, startKubeTarget } from "../../src/providers/kube-targe
  * a store in a special shape (several members, v2 with a request limit) gets a private one.
  */
 export interface PoolKeys {
+  /** v2: the v2 API on etcd 3.4; v3: the v3 API only. */
   etcd: "v2" | "v3";
   members: number;
+  /** Which etcd serves a v3 store: 3.6 by default, or Debian's 3.4.23 (a Calico cluster's etcd may be 3.4). */
+  line?: EtcdLine;
+}
+
+function lineOf(k: PoolKeys): EtcdLine {
+  return k.line ?? (k.etcd === "v2" ? "v2-capable" : "current");
 }
 
 function keyOf(k: PoolKeys): string {
-  return `${k.etcd}x${k.members}`;
+  return `${k.etcd}-${lineOf(k)}x${k.members}`;
 }
 
 export class StorePool {
@@ -30,7 +37,7 @@ export class StorePool {
         name: `pool-w${this.workerTag}-${key}`,
         members: keys.members,
         enableV2: keys.etcd === "v2",
-        line: keys.etcd === "v2" ? "v2-capable" : "current",
+        line: lineOf(keys),
       });
       this.etcds.set(key, started);
     }

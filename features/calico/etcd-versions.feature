@@ -1,0 +1,19 @@
+@calico @rollback @round-trip
+Feature: The Calico round trip on every etcd line storeshift runs
+  A cluster's Calico etcd may be 3.4 or 3.6; the migration and its rollback must not care.
+
+  Scenario Outline: migrate then roll back on etcd <version>: the raw keyspace is as it was
+    Given Calico data from "calico/dataset.yaml" in etcd <version> "source"
+    And a Kubernetes cluster with the fixture's nodes and namespaces
+    When I snapshot etcd "source" as "raw-before"
+    And I lock the etcd datastore
+    And I export the etcd datastore
+    And I import the export into Kubernetes
+    And I unlock the Kubernetes datastore
+    And I roll back to etcd
+    Then etcd "source" is unchanged since snapshot "raw-before"
+
+    Examples:
+      | version |
+      | 3.4     |
+      | 3.6     |
