@@ -77,6 +77,7 @@ test("bad flags and paths exit 2 with one line and no stack trace", async () => 
     ["run", "--keep", "sometimes"],
     ["run", "--migrator", "mine"],
     ["run", "no/such.feature"],
+    ["run", failing, "--tags", "@no-such-tag"],
   ]) {
     const r = await storeshift(args);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
