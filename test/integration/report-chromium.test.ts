@@ -96,7 +96,7 @@ describe("report.html in headless Chromium", () => {
     );
     assert.ok(!dom.includes("hunter2"), "redacted in the page");
     await chromium(
-      ["--screenshot=" + join(ARTIFACTS, "report.png"), "--window-size=1400,1600", url],
+      [`--screenshot=${join(ARTIFACTS, "report.png")}`, "--window-size=1400,1600", url],
       profile,
     );
     assert.ok(
@@ -114,7 +114,7 @@ describe("report.html in headless Chromium", () => {
     assert.equal(textOf(kind, "shown-count"), "2");
     await chromium(
       [
-        "--screenshot=" + join(ARTIFACTS, "report-filtered.png"),
+        `--screenshot=${join(ARTIFACTS, "report-filtered.png")}`,
         "--window-size=1400,1000",
         `${url}#class=missing,unexpected`,
       ],
