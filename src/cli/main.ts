@@ -2,32 +2,79 @@ import { readFileSync } from "node:fs";
 import { stopAll } from "../common/cleanup.js";
 import { errorMessage, firstLine, StoreshiftError } from "../common/errors.js";
 import type { Command } from "./command.js";
-import { calicoCommand } from "./commands/calico.js";
-import { diffCommand } from "./commands/diff.js";
-import { doctorCommand } from "./commands/doctor.js";
-import { downCommand } from "./commands/down.js";
-import { etcdCommand } from "./commands/etcd.js";
-import { installCommand } from "./commands/install.js";
-import { replayCommand } from "./commands/replay.js";
-import { reportCommand } from "./commands/report.js";
-import { runCommand } from "./commands/run.js";
-import { snapshotCommand } from "./commands/snapshot.js";
-import { statusCommand } from "./commands/status.js";
-import { upCommand } from "./commands/up.js";
 
-export const commands: Command[] = [
-  runCommand,
-  replayCommand,
-  snapshotCommand,
-  diffCommand,
-  reportCommand,
-  etcdCommand,
-  calicoCommand,
-  installCommand,
-  doctorCommand,
-  upCommand,
-  downCommand,
-  statusCommand,
+/**
+ * Commands load on demand: `storeshift --help` or `storeshift doctor` should not pay for the
+ * Kubernetes client, cucumber and testcontainers that other commands pull in.
+ */
+interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
+
+export const commands: CommandEntry[] = [
+  {
+    name: "run",
+    summary: "run feature suites on real stores and write reports (JSON, JUnit, HTML, Markdown)",
+    load: async () => (await import("./commands/run.js")).runCommand,
+  },
+  {
+    name: "replay",
+    summary:
+      "re-run a failed scenario from a report dir's saved features and fixtures, stores kept on failure",
+    load: async () => (await import("./commands/replay.js")).replayCommand,
+  },
+  {
+    name: "snapshot",
+    summary: "save a store (etcd, etcd v2, Calico, /registry/) as a sorted NDJSON snapshot",
+    load: async () => (await import("./commands/snapshot.js")).snapshotCommand,
+  },
+  {
+    name: "diff",
+    summary: "compare two stores or snapshots, through a mapping, and explain every difference",
+    load: async () => (await import("./commands/diff.js")).diffCommand,
+  },
+  {
+    name: "report",
+    summary: "render a result.json as report.html, junit.xml and summary.md",
+    load: async () => (await import("./commands/report.js")).reportCommand,
+  },
+  {
+    name: "etcd",
+    summary: "etcd v2store → v3store: migrate (offline with etcdctl 3.4, or online), verify, roll back",
+    load: async () => (await import("./commands/etcd.js")).etcdCommand,
+  },
+  {
+    name: "calico",
+    summary: "Calico etcdv3 → Kubernetes datastore migration: lock, export, import, unlock, rollback",
+    load: async () => (await import("./commands/calico.js")).calicoCommand,
+  },
+  {
+    name: "install",
+    summary: "find or build every binary the local backend needs (cached outside the repo)",
+    load: async () => (await import("./commands/install.js")).installCommand,
+  },
+  {
+    name: "doctor",
+    summary: "print which backends, binaries and versions are available, and why not",
+    load: async () => (await import("./commands/doctor.js")).doctorCommand,
+  },
+  {
+    name: "up",
+    summary: "start local stores and keep them running until Ctrl-C or `storeshift down`",
+    load: async () => (await import("./commands/up.js")).upCommand,
+  },
+  {
+    name: "down",
+    summary: "stop the stores a `storeshift up` session keeps running",
+    load: async () => (await import("./commands/down.js")).downCommand,
+  },
+  {
+    name: "status",
+    summary: "list `storeshift up` sessions and whether their stores still run",
+    load: async () => (await import("./commands/status.js")).statusCommand,
+  },
 ];
 
 function packageVersion(): string {
@@ -61,11 +108,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     process.stderr.write(`storeshift: unknown command "${name}"; run \`storeshift --help\`\n`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes("--help") || rest.includes("-h")) {
     process.stdout.write(`${command.usage}\n`);
     return 0;
