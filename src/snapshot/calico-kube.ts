@@ -1,4 +1,5 @@
 import { ApiextensionsV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { fromCustomResource } from "../calico/kube/encoding.js";
 import { wrapError } from "../common/errors.js";
 import { calicoIpamId, calicoResourceId } from "./calico-etcd.js";
 import { sortedInMemory } from "./canonical.js";
@@ -33,48 +34,26 @@ interface KubeObject {
 }
 
 /**
- * Turns a `crd.projectcalico.org/v1` object back into its `projectcalico.org/v3` form: the v3 metadata
- * stored in the `projectcalico.org/metadata` annotation is restored; namespace and the server-managed
- * fields come from the CR. IPAM objects have no v3 form and keep their CR shape under `ipam/<Kind>/<name>`.
- * A minimal decode (owner references are not translated from v1 to v3 kinds, UIDs are not re-derived).
+ * Turns a `crd.projectcalico.org/v1` object back into its `projectcalico.org/v3` form with the Calico
+ * backend's own decoding (src/calico/kube/encoding.ts `fromCustomResource`: the v3 metadata comes back
+ * from the `projectcalico.org/metadata` annotation, name/namespace/resourceVersion from the CR), so the
+ * snapshot reader and the Calico migration agree on what a v3 object is. IPAM objects have no v3 form
+ * and keep their CR shape under `ipam/<Kind>/<name>`.
  */
 export function decodeCalicoCrd(object: KubeObject, kind: string): SnapshotRecord {
   const meta = object.metadata ?? {};
   const name = meta.name ?? "";
-  const { apiVersion: _apiVersion, kind: _kind, metadata: _metadata, ...body } = object;
   if (IPAM_KINDS.has(kind)) {
+    const { apiVersion: _apiVersion, kind: _kind, metadata: _metadata, ...body } = object;
     return { id: calicoIpamId(kind, name), kind, ...body, metadata: meta };
   }
-  const annotations = { ...(meta.annotations ?? {}) };
-  let restored: Record<string, unknown> = {};
-  const stored = annotations[CALICO_METADATA_ANNOTATION];
-  delete annotations[CALICO_METADATA_ANNOTATION];
-  if (stored !== undefined) {
-    try {
-      restored = JSON.parse(stored) as Record<string, unknown>;
-    } catch {
-      restored = { [`${CALICO_METADATA_ANNOTATION}(unparsable)`]: stored };
-    }
-  }
-  // The annotation holds the v3 labels and annotations in full; the CR only keeps Calico's own, so the
-  // CR's are a fallback. Policy kinds keep their v3 name in the annotation too.
-  const metadata: Record<string, unknown> = { ...restored };
-  metadata.name = typeof restored.name === "string" && restored.name !== "" ? restored.name : meta.name;
-  if (meta.namespace) metadata.namespace = meta.namespace;
-  for (const field of ["resourceVersion", "uid", "creationTimestamp", "generation", "managedFields"]) {
-    if (meta[field] !== undefined && metadata[field] === undefined) metadata[field] = meta[field];
-  }
-  if (metadata.labels === undefined && meta.labels) metadata.labels = meta.labels;
-  if (metadata.annotations === undefined && Object.keys(annotations).length > 0)
-    metadata.annotations = annotations;
-  const v3Name = String(metadata.name);
-  return {
-    id: calicoResourceId(kind, v3Name, meta.namespace),
+  const v3 = fromCustomResource({
+    ...object,
+    apiVersion: object.apiVersion ?? "",
     kind,
-    ...body,
-    apiVersion: "projectcalico.org/v3",
-    metadata,
-  };
+    metadata: { ...meta, name },
+  });
+  return { ...v3, id: calicoResourceId(kind, v3.metadata.name, v3.metadata.namespace), kind };
 }
 
 export function loadKubeConfig(

@@ -185,8 +185,6 @@ describe("Calico and /registry/ snapshots on a real kube-apiserver and etcd", ()
       "missing ipam/BlockAffinity/node-1/10.10.0.0-26",
       "missing ipam/IPAMBlock/10.10.0.0-26",
       "unexpected projectcalico.org/v3/GlobalNetworkSet/only-in-kube",
-      "accounted projectcalico.org/v3/IPPool/pool-a metadata.generation kube-server-managed-metadata",
-      "accounted projectcalico.org/v3/IPPool/pool-a metadata.managedFields kube-server-managed-metadata",
       "accounted projectcalico.org/v3/IPPool/pool-a metadata.resourceVersion kube-server-managed-metadata",
       "changed projectcalico.org/v3/IPPool/pool-a spec.blockSize",
     ]);
