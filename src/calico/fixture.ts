@@ -84,8 +84,14 @@ export function parseFixture(text: string, fileName: string): CalicoFixture {
     throw new InputError(
       `parse Calico fixture ${fileName}: line ${err.linePos?.[0]?.line ?? "?"}: ${err.message.split("\n")[0]}`,
     );
-  const value = doc.toJS() as unknown;
   const where = (what: string) => `Calico fixture ${fileName}: ${what}`;
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (err) {
+    // e.g. an alias whose anchor is missing: the yaml library throws here, not in doc.errors
+    throw new InputError(where((err as Error).message.split("\n")[0] ?? "not YAML"));
+  }
   if (!isObject(value)) throw new InputError(where("not a mapping"));
   if (value.format !== FIXTURE_FORMAT) throw new InputError(where(`format must be "${FIXTURE_FORMAT}"`));
   const resources = (value.resources ?? []) as unknown[];
@@ -104,6 +110,23 @@ export function parseFixture(text: string, fileName: string): CalicoFixture {
       throw new InputError(where(`resources[${i}] (${r.kind} ${r.metadata.name}) needs metadata.namespace`));
   });
   const ipam = (value.ipam ?? {}) as Record<string, unknown>;
+  if (!isObject(ipam)) throw new InputError(where("ipam is not a mapping"));
+  const lists: [string, unknown][] = [
+    ["kubernetesNodes", value.kubernetesNodes],
+    ["kubernetesNamespaces", value.kubernetesNamespaces],
+    ["ipam.blocks", ipam.blocks],
+    ["ipam.affinities", ipam.affinities],
+    ["ipam.handles", ipam.handles],
+  ];
+  for (const [field, list] of lists) {
+    if (list === undefined || list === null) continue;
+    if (!Array.isArray(list)) throw new InputError(where(`${field} is not a list`));
+    const entriesAreMappings = field.startsWith("ipam.");
+    list.forEach((e, i) => {
+      if (entriesAreMappings ? !isObject(e) : typeof e !== "string")
+        throw new InputError(where(`${field}[${i}] is not a ${entriesAreMappings ? "mapping" : "string"}`));
+    });
+  }
   const fixture: CalicoFixture = {
     format: FIXTURE_FORMAT,
     createdAt: String(value.createdAt ?? "2026-01-01T00:00:00Z"),
@@ -125,6 +148,13 @@ export function parseFixture(text: string, fileName: string): CalicoFixture {
       throw new InputError(where(`ipam.blocks[${i}]: ${(e as Error).message}`));
     }
   });
+  // what seeding computes next must not fail half-way: a bad affinity CIDR or a non-string host
+  // is a fixture error, found before any store is touched
+  try {
+    fixtureToEtcdEntries(fixture);
+  } catch (e) {
+    throw new InputError(where(`cannot be stored: ${(e as Error).message.split("\n")[0]}`));
+  }
   return fixture;
 }
 

@@ -95,7 +95,13 @@ export function parseFixture(text: string, file: string): V2Fixture {
     const pos = lineCounter.linePos(firstError.pos[0]);
     fail(`${file}:${pos.line}:${pos.col}`, firstError.message.split("\n")[0] ?? "YAML error");
   }
-  const top = doc.toJS() as Record<string, unknown> | null;
+  let top: Record<string, unknown> | null;
+  try {
+    top = doc.toJS() as Record<string, unknown> | null;
+  } catch (err) {
+    // e.g. an alias whose anchor is missing: the yaml library throws here, not in doc.errors
+    fail(file, (err as Error).message.split("\n")[0] ?? "not YAML");
+  }
   if (!top || typeof top !== "object" || Array.isArray(top)) fail(file, "the top level must be a mapping");
   const stepsNode = isMap(doc.contents) ? doc.contents.get("steps", true) : undefined;
   if (!isSeq(stepsNode)) fail(file, "needs a `steps:` list");
