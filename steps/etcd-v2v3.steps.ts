@@ -20,6 +20,7 @@ async function onlineMigration(world: StoreshiftWorld, name: string, ttlPolicy: 
     v2Endpoint: v2Endpoint(world, name),
     v3Endpoints: world.endpoints(name),
     ttlPolicy,
+    onProgress: (done, total) => world.record.progress("migrate online", done, total),
   });
   world.vars.set(`etcd:online:${name}`, result);
 }

@@ -27,6 +27,8 @@ export interface OnlineMigrationOptions extends MappingOptions {
   txnOps?: number;
   /** Txns in flight at once; 1 makes v3 revisions follow v2 modifiedIndex order exactly. */
   concurrency?: number;
+  /** Called after each transaction with the keys written so far and the keys to write in all. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** One key the migrator wrote (or found already written with the same value). */
@@ -176,10 +178,14 @@ async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<
     const leaseOf = await grantLeases(client, pending, result);
     const batches = splitBatches(pending, txnOps, maxRequestBytes);
     let next = 0;
+    let done = 0;
     const worker = async () => {
       for (let i = next++; i < batches.length; i = next++) {
         const batch = batches[i];
-        if (batch) await writeBatch(client, batch, leaseOf, result);
+        if (!batch) continue;
+        await writeBatch(client, batch, leaseOf, result);
+        done += batch.length;
+        options.onProgress?.(done, pending.length);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));

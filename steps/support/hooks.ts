@@ -97,6 +97,8 @@ export function registerHooks(): void {
   setDefaultTimeout(180_000);
   Before(function (this: StoreshiftWorld, p: ITestCaseHookParameter) {
     this.scenarioSlug = scenarioSlug(p);
+    const worker = process.env.CUCUMBER_WORKER_ID;
+    this.record.label = `${worker ? `[w${worker}] ` : ""}${p.pickle.name.slice(0, 50)} ›`;
     started.set(this, Date.now());
   });
   Before({ tags: "@needs-docker" }, function (this: StoreshiftWorld) {

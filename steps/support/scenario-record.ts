@@ -1,3 +1,4 @@
+import { log } from "../../src/common/log.js";
 import type { Check, Difference, Phase, ScenarioResult } from "../../src/report/result.js";
 
 /**
@@ -10,12 +11,17 @@ export class ScenarioRecord {
   readonly seeds: Record<string, number> = {};
   readonly artifacts: string[] = [];
   reason: string | undefined;
+  /** Shown before progress lines, so parallel workers' lines can be told apart. */
+  label = "";
+  private lastProgress = 0;
 
   async phase<T>(name: string, work: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
       const value = await work();
-      this.phases.push({ name, status: "passed", durationMs: Math.round(performance.now() - started) });
+      const durationMs = Math.round(performance.now() - started);
+      this.phases.push({ name, status: "passed", durationMs });
+      if (durationMs >= 1000) log.info(`${this.label} ${name}: ${(durationMs / 1000).toFixed(1)} s`);
       return value;
     } catch (err) {
       this.phases.push({
@@ -26,6 +32,14 @@ export class ScenarioRecord {
       });
       throw err;
     }
+  }
+
+  /** Objects done / total on long work, at most one line a second. */
+  progress(what: string, done: number, total: number): void {
+    const now = Date.now();
+    if (done < total && now - this.lastProgress < 1000) return;
+    this.lastProgress = now;
+    log.info(`${this.label} ${what}: ${done}/${total}`);
   }
 
   check(name: string, differences: Difference[], message?: string): Check {
