@@ -130,6 +130,16 @@ describe("etcd v3 snapshots on a real etcd 3.6", () => {
     );
   });
 
+  it("reads a page larger than gRPC's default 4 MiB message limit (300 values of 20 KB in one page)", async () => {
+    const big = "v".repeat(20_000);
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) => client.put(`/big/${String(i).padStart(3, "0")}`).value(big)),
+    );
+    const records = await collectRecords((await openStore(`etcd://${host}/big`)).records);
+    assert.equal(records.length, 300);
+    assert.equal(records[299]?.value, big);
+  });
+
   it("CLI: snapshot writes a file, diff exits 0 for same, 1 for different, 2 for a broken file", async () => {
     const a = join(dir, "cli-a.ndjson");
     const b = join(dir, "cli-b.ndjson");
