@@ -43,6 +43,8 @@ export interface ImportResult {
   warnings: string[];
   /** calicoctl's messages, in order, for the CLI to print. */
   messages: string[];
+  /** Wall time of each phase in ms: crds, check, lock, resources, clusterInformation, ipam. */
+  timings: Record<string, number>;
 }
 
 export const NOT_KUBERNETES_MESSAGE =
@@ -70,21 +72,33 @@ export async function importExport(
     ipamTotal: 0,
     warnings: [],
     messages: [],
+    timings: {},
+  };
+  let mark = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    result.timings[name] = Math.round(now - mark);
+    mark = now;
   };
   const concurrency = options.concurrency ?? 32;
 
   await kube.installCrds(options.crds ?? generatedCrds());
+  phase("crds");
   await checkTargetEmpty(kube);
+  phase("check");
   await ensureInitializedKube(kube);
   if (!(await isKubeLocked(kube))) {
     await lockKubeStore(kube);
     result.messages.push("Datastore locked.");
   }
-
+  phase("lock");
   await applyResources(kube, parsed, concurrency, result);
   result.messages.push(`Successfully applied ${result.applied} resource(s)`);
+  phase("resources");
   await copyClusterInformation(kube, parsed.clusterInformation);
+  phase("clusterInformation");
   await importIpam(kube, parsed, concurrency, mode, result);
+  phase("ipam");
   result.messages.push(
     "Datastore information successfully imported. Please refer to the datastore migration documentation for next steps.",
   );
@@ -137,28 +151,34 @@ async function applyResources(
   result: ImportResult,
 ): Promise<void> {
   const errors: string[] = [];
-  // kinds in export order, one kind at a time: tiers exist before their policies
-  const order = new Map(EXPORTED_KINDS.map((k, i) => [k.kind, i]));
-  const groups = new Map<number, V3Object[]>();
-  for (const obj of parsed.resources) {
-    const i = order.get(obj.kind) ?? 0;
-    groups.set(i, [...(groups.get(i) ?? []), obj]);
-  }
   const now = nowTimestamp();
   warnAboutMergedNodes(parsed.resources, result);
-  for (const i of [...groups.keys()].sort((a, b) => a - b)) {
-    const group = groups.get(i) ?? [];
-    // several etcd nodes may map to one Kubernetes Node: apply them in file order, the last one wins
-    const parallel = group[0]?.kind === "Node" ? 1 : concurrency;
-    await inBatches(group, parallel, async (obj) => {
-      try {
-        if (obj.kind === "Node") await applyNode(kube, obj, result);
-        else await applyCustomResource(kube, obj, now, result);
-      } catch (err) {
-        errors.push(`${describe(obj)}: ${(err as Error).message}`);
-      }
-    });
-  }
+  const apply = async (obj: V3Object) => {
+    try {
+      if (obj.kind === "Node") await applyNode(kube, obj, result);
+      else await applyCustomResource(kube, obj, now, result);
+    } catch (err) {
+      errors.push(`${describe(obj)}: ${(err as Error).message}`);
+    }
+  };
+  // Tiers first (policies name them); the API server checks no other dependency between kinds, so the
+  // rest goes in one pool. Several etcd nodes can map to one Kubernetes Node: those are applied in
+  // file order within their group, so the last one wins as upstream, while other Nodes run in parallel.
+  await inBatches(
+    parsed.resources.filter((r) => r.kind === "Tier"),
+    concurrency,
+    apply,
+  );
+  const nodeGroups = new Map<string, V3Object[]>();
+  for (const r of parsed.resources)
+    if (r.kind === "Node") nodeGroups.set(r.metadata.name, [...(nodeGroups.get(r.metadata.name) ?? []), r]);
+  const units: (() => Promise<void>)[] = [
+    ...parsed.resources.filter((r) => r.kind !== "Tier" && r.kind !== "Node").map((r) => () => apply(r)),
+    ...[...nodeGroups.values()].map((group) => async () => {
+      for (const node of group) await apply(node);
+    }),
+  ];
+  await inBatches(units, concurrency, (unit) => unit());
   if (errors.length > 0)
     throw new StoreshiftError(
       `import: hit ${errors.length} error(s) applying resources: ${errors.slice(0, 3).join("; ")}`,
@@ -287,20 +307,19 @@ async function importIpam(
     return;
   }
   const errors: string[] = [];
-  for (const group of groups) {
-    await inBatches(group.objects, concurrency, async (build) => {
-      let cr: KubeObject | undefined;
-      try {
-        cr = build();
-        await kube.create(cr);
-        result.ipamCreated++;
-      } catch (err) {
-        errors.push(
-          `error trying to create ${group.what} ${cr?.metadata.name ?? "?"}: ${(err as Error).message}`,
-        );
-      }
-    });
-  }
+  // upstream creates affinities, blocks, handles, config in that order; none depends on another in
+  // the API server, so they share one pool, queued in that order
+  const queue = groups.flatMap((g) => g.objects.map((build) => ({ what: g.what, build })));
+  await inBatches(queue, concurrency, async ({ what, build }) => {
+    let cr: KubeObject | undefined;
+    try {
+      cr = build();
+      await kube.create(cr);
+      result.ipamCreated++;
+    } catch (err) {
+      errors.push(`error trying to create ${what} ${cr?.metadata.name ?? "?"}: ${(err as Error).message}`);
+    }
+  });
   if (errors.length > 0)
     throw new StoreshiftError(
       `import: created ${result.ipamCreated} of ${result.ipamTotal} IPAM resources; ${errors.length} failed: ${errors.slice(0, 3).join("; ")}`,

@@ -1,4 +1,4 @@
-import { Etcd3, type IOptions } from "etcd3";
+import { Etcd3, type IKeyValue, type IOptions } from "etcd3";
 import { StoreshiftError, wrapError } from "../../common/errors.js";
 import { IPAM_PREFIX, RESOURCES_PREFIX } from "../kinds.js";
 import type { CalicoEtcdData, V3Object } from "../model.js";
@@ -40,8 +40,30 @@ export class CalicoEtcd {
 
   /** Every raw key/value under /calico/, at one revision (for before/after comparisons). */
   async rawSnapshot(prefix = "/calico/"): Promise<Map<string, string>> {
-    const res = await this.client.getAll().prefix(prefix).exec();
-    return new Map(res.kvs.map((kv) => [kv.key.toString(), kv.value.toString()]));
+    const { kvs } = await this.rangeAll(prefix);
+    return new Map(kvs.map((kv) => [kv.key.toString(), kv.value.toString()]));
+  }
+
+  /**
+   * A prefix read in pages pinned to the first page's revision: one consistent view, without hitting
+   * gRPC's 4 MiB message limit on large datastores.
+   */
+  async rangeAll(prefix: string, pageSize = 2000): Promise<{ kvs: IKeyValue[]; revision: string }> {
+    const end = Buffer.from(prefix);
+    end[end.length - 1] = (end[end.length - 1] ?? 0) + 1;
+    const kvs: IKeyValue[] = [];
+    let from: Buffer = Buffer.from(prefix);
+    let revision: string | undefined;
+    for (;;) {
+      let query = this.client.getAll().inRange({ start: from, end }).limit(pageSize);
+      if (revision) query = query.revision(revision);
+      const res = await query.exec();
+      revision ??= String(res.header.revision);
+      kvs.push(...res.kvs);
+      const last = res.kvs[res.kvs.length - 1];
+      if (!res.more || !last) return { kvs, revision };
+      from = Buffer.concat([last.key, Buffer.from([0])]);
+    }
   }
 
   /**
@@ -50,10 +72,9 @@ export class CalicoEtcd {
    */
   async read(): Promise<CalicoEtcdData> {
     try {
-      const res = await this.client.getAll().prefix("/calico/").exec();
-      const revision = String(res.header.revision);
+      const { kvs, revision } = await this.rangeAll("/calico/");
       const data: CalicoEtcdData = { resources: [], blocks: [], affinities: [], handles: [], revision };
-      for (const kv of res.kvs) {
+      for (const kv of kvs) {
         const key = kv.key.toString();
         const value = kv.value.toString();
         if (key.startsWith(RESOURCES_PREFIX)) {

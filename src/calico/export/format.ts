@@ -131,9 +131,15 @@ function parseResourcesSection(text: string, fileName: string, firstLine: number
         `parse ${fileName}: resources section, line ${lineAt(err.pos[0])}: ${err.message.split("\n")[0]}`,
       );
     }
-    const value = doc.toJS() as unknown;
-    if (value === null || value === undefined) continue;
     const where = `parse ${fileName}: resources section, document at line ${docLine}`;
+    let value: unknown;
+    try {
+      value = doc.toJS();
+    } catch (err) {
+      // e.g. an alias whose anchor is missing: the yaml library throws here, not in doc.errors
+      throw new InputError(`${where}: ${(err as Error).message.split("\n")[0]}`);
+    }
+    if (value === null || value === undefined) continue;
     if (!isObject(value)) throw new InputError(`${where}: not a mapping`);
     if (typeof value.kind === "string" && value.kind.endsWith("List") && "items" in value) {
       const items = value.items ?? [];
