@@ -181,7 +181,9 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
   await symlink(runId, latest).catch(() => undefined);
   if (scenarios.length === 0 && success) {
     // a CI job whose filter selects nothing has tested nothing: that is not a pass
-    throw new InputError(`run: no scenario matched ${paths.join(" ")}${o.tags ? ` with --tags "${o.tags}"` : ""}`);
+    throw new InputError(
+      `run: no scenario matched ${paths.join(" ")}${o.tags ? ` with --tags "${o.tags}"` : ""}`,
+    );
   }
   const failed = !success || result.totals.failed > 0;
   return { exitCode: failed ? 1 : 0, runDir, result };

@@ -22,6 +22,8 @@ export interface SessionStore {
   kubeconfig?: string;
   etcdEndpoint?: string;
   v2: boolean;
+  /** Data and PKI dirs, removed by `down` once the processes are gone. */
+  dirs?: string[];
 }
 
 export interface SessionRecord {
@@ -111,6 +113,7 @@ export function describeEtcd(etcd: StartedLocalEtcd): SessionStore {
     endpoints: etcd.endpoints,
     pids: etcd.members.map((m) => m.pid ?? -1),
     v2: etcd.options.enableV2,
+    dirs: [etcd.rootDir],
   };
 }
 
@@ -124,6 +127,7 @@ export function describeControlPlane(cp: StartedLocalControlPlane): SessionStore
     kubeconfig: cp.kubeconfigPath,
     etcdEndpoint: cp.etcdEndpoint,
     v2: false,
+    dirs: [cp.dir, cp.etcd.rootDir],
   };
 }
 

@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { promisify } from "node:util";
 import type { RunResult } from "../../src/report/result.js";
+import type { SessionRecord } from "../../src/session/up-session.js";
 
 const run = promisify(execFile);
 const cli = new URL("../../bin/storeshift.js", import.meta.url).pathname;
@@ -101,9 +103,17 @@ test("--keep on-failure leaves the failed scenario's stores up with reconnect co
   assert.equal(health.status, 200);
   const status = await storeshift(["status"]);
   assert.match(status.stdout, new RegExp(`${session}: `));
+  const sessions = JSON.parse((await storeshift(["status", "--json"])).stdout) as SessionRecord[];
+  const dirs = sessions.find((x) => x.name === session)?.stores.flatMap((st) => st.dirs ?? []) ?? [];
+  assert.ok(dirs.length > 0 && dirs.every((d) => existsSync(d)), "the kept store's data dir is there");
   const down = await storeshift(["down", session]);
   assert.equal(down.code, 0, down.stderr);
   await assert.rejects(fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) }));
+  assert.deepEqual(
+    dirs.filter((d) => existsSync(d)),
+    [],
+    "down removes the kept store's dirs",
+  );
 });
 
 test("replay re-runs a failed scenario from the report dir's saved inputs", async () => {

@@ -1,4 +1,5 @@
 import { StoreshiftError } from "../../common/errors.js";
+import { removeDir } from "../../common/temp.js";
 import { sleep } from "../../common/wait.js";
 import { isProcessAlive, readSession, removeSessionFile } from "../../session/up-session.js";
 import { type Command, parseFlags } from "../command.js";
@@ -26,6 +27,14 @@ export const downCommand: Command = {
         }
       }
     }
+    for (
+      let i = 0;
+      i < 50 && record.stores.some((s) => s.pids.some((p) => p > 0 && isProcessAlive(p)));
+      i++
+    ) {
+      await sleep(100);
+    }
+    for (const dir of record.stores.flatMap((s) => s.dirs ?? [])) await removeDir(dir);
     await removeSessionFile(name);
     process.stdout.write(`session ${name} stopped\n`);
     return 0;
