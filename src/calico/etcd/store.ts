@@ -73,34 +73,14 @@ export class CalicoEtcd {
   async read(): Promise<CalicoEtcdData> {
     try {
       const { kvs, revision } = await this.rangeAll("/calico/");
-      const data: CalicoEtcdData = { resources: [], blocks: [], affinities: [], handles: [], revision };
-      for (const kv of kvs) {
-        const key = kv.key.toString();
-        const value = kv.value.toString();
-        if (key.startsWith(RESOURCES_PREFIX)) {
-          if (!parseResourceKey(key)) continue;
-          data.resources.push(decodeResourceValue(key, value, String(kv.mod_revision)));
-        } else if (key.startsWith(IPAM_PREFIX)) {
-          const block = parseBlockKey(key);
-          if (block) {
-            data.blocks.push({ key, value: normaliseBlock(parseJsonObject(key, value)) });
-            continue;
-          }
-          const affinity = parseAffinityKey(key);
-          if (affinity) {
-            data.affinities.push({ key, ...affinity, value: normaliseAffinity(parseJsonObject(key, value)) });
-            continue;
-          }
-          const handle = parseHandleKey(key);
-          if (handle) {
-            data.handles.push({ key, id: handle.id, value: normaliseHandle(parseJsonObject(key, value)) });
-            continue;
-          }
-          if (key === IPAM_CONFIG_KEY)
-            data.config = { key, value: normaliseIpamConfig(parseJsonObject(key, value)) };
-        }
-      }
-      return data;
+      return decodeCalicoEntries(
+        kvs.map((kv) => ({
+          key: kv.key.toString(),
+          value: kv.value.toString(),
+          modRevision: String(kv.mod_revision),
+        })),
+        revision,
+      );
     } catch (err) {
       throw wrapError(`read Calico data from etcd ${this.endpoints.join(",")}`, err);
     }
@@ -161,4 +141,41 @@ export class CalicoEtcd {
     }
     return existing;
   }
+}
+
+/**
+ * Decodes raw etcd entries into what the migration reads: v3 resources as the v3 client returns them,
+ * and the IPAM tree (blocks, host and virtual affinities, handles, config). Pure; keys outside those
+ * layouts (Felix status, per-host IPAM markers) are ignored.
+ */
+export function decodeCalicoEntries(
+  entries: { key: string; value: string; modRevision: string }[],
+  revision: string,
+): CalicoEtcdData {
+  const data: CalicoEtcdData = { resources: [], blocks: [], affinities: [], handles: [], revision };
+  for (const { key, value, modRevision } of entries) {
+    if (key.startsWith(RESOURCES_PREFIX)) {
+      if (parseResourceKey(key)) data.resources.push(decodeResourceValue(key, value, modRevision));
+      continue;
+    }
+    if (!key.startsWith(IPAM_PREFIX)) continue;
+    const block = parseBlockKey(key);
+    if (block) {
+      data.blocks.push({ key, value: normaliseBlock(parseJsonObject(key, value)) });
+      continue;
+    }
+    const affinity = parseAffinityKey(key);
+    if (affinity) {
+      data.affinities.push({ key, ...affinity, value: normaliseAffinity(parseJsonObject(key, value)) });
+      continue;
+    }
+    const handle = parseHandleKey(key);
+    if (handle) {
+      data.handles.push({ key, id: handle.id, value: normaliseHandle(parseJsonObject(key, value)) });
+      continue;
+    }
+    if (key === IPAM_CONFIG_KEY)
+      data.config = { key, value: normaliseIpamConfig(parseJsonObject(key, value)) };
+  }
+  return data;
 }
