@@ -65,6 +65,22 @@ async function readScenarioResults(runDir: string): Promise<ScenarioResult[]> {
   return out;
 }
 
+const STATUS_ORDER: Record<ScenarioResult["status"], number> = {
+  failed: 0,
+  "not-run": 1,
+  skipped: 2,
+  passed: 3,
+};
+
+/** Reports list what needs a person first: failures, then what did not run, then the rest. */
+export function failuresFirst(a: ScenarioResult, b: ScenarioResult): number {
+  return (
+    STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+    a.feature.localeCompare(b.feature) ||
+    a.id.localeCompare(b.id)
+  );
+}
+
 export function totals(scenarios: ScenarioResult[]): RunResult["totals"] {
   return {
     passed: scenarios.filter((s) => s.status === "passed").length,
@@ -164,7 +180,7 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
   } catch (err) {
     throw new StoreshiftError(`run: cucumber could not start: ${(err as Error).message}`, { cause: err });
   }
-  const scenarios = await readScenarioResults(runDir);
+  const scenarios = (await readScenarioResults(runDir)).sort(failuresFirst);
   const result: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     runId,
