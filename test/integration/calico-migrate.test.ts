@@ -372,3 +372,33 @@ test("the CLI drives the whole forward migration with calicoctl's environment co
   };
   assert.equal(info.datastoreReady, true);
 });
+
+test("the calico-etcd-to-kube mapping predicts the migrated Kubernetes snapshot: no unaccounted difference, and a lost object shows", async () => {
+  const { diffSnapshots } = await import("../../src/diff/engine.js");
+  const { readCalicoEtcdSnapshot } = await import("../../src/snapshot/calico-etcd.js");
+  const { readCalicoKubeSnapshot } = await import("../../src/snapshot/calico-kube.js");
+  const text = await seedAndExport();
+  await prepareKubeTarget(cp.kubeConfig(), fixture);
+  await importToKube(cp.kubeConfig(), text);
+  await unlockKube(cp.kubeConfig());
+  const diff = () =>
+    diffSnapshots(
+      readCalicoEtcdSnapshot({ endpoints: etcd.endpoints }),
+      readCalicoKubeSnapshot({ kubeConfig: cp.kubeConfig() }),
+      { mapping: "calico-etcd-to-kube" },
+    );
+  const clean = await diff();
+  const unaccounted = clean.differences.filter((d) => d.class !== "accounted");
+  assert.deepEqual(unaccounted, []);
+  assert.ok(clean.counts.identical >= 45, `identical ${clean.counts.identical}`);
+  assert.ok(clean.differences.some((d) => d.rule === "calico/knp-mirror"));
+
+  await withKube(cp.kubeConfig(), (k) =>
+    k.rest.expect("DELETE", k.objectPath("NetworkSet", "office", "prod")),
+  );
+  const lost = await diff();
+  assert.deepEqual(
+    lost.differences.filter((d) => d.class === "missing").map((d) => d.id),
+    ["projectcalico.org/v3/NetworkSet/prod/office"],
+  );
+});
