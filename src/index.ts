@@ -1,6 +1,7 @@
 export * from "./binaries/install.js";
 export * from "./binaries/locate.js";
 export * from "./binaries/versions.js";
+export * from "./calico/index.js";
 export * from "./common/cleanup.js";
 export * from "./common/errors.js";
 export * from "./diff/index.js";
