@@ -1,5 +1,5 @@
 import type { KubeConfig } from "@kubernetes/client-node";
-import { StoreshiftError } from "../common/errors.js";
+import { StoreshiftError, wrapError } from "../common/errors.js";
 import { CalicoEtcd } from "./etcd/store.js";
 import { buildExport, type ExportOptions, exportText, type SkippedObject } from "./export/build.js";
 import { type ImportOptions, type ImportResult, importExport } from "./import.js";
@@ -40,11 +40,24 @@ export async function withKube<T>(kubeConfig: KubeConfig, fn: (kube: CalicoKube)
   }
 }
 
+/**
+ * The etcd client's own errors ("14 UNAVAILABLE: No connection established…") name neither the step
+ * nor the store; a migration interrupted by a dead or unreachable etcd must say both.
+ */
+async function onEtcd<T>(operation: string, endpoints: string[], work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof StoreshiftError) throw err;
+    throw wrapError(`${operation}: etcd at ${endpoints.join(",")}`, err);
+  }
+}
+
 export async function lockEtcd(endpoints: string[]): Promise<void> {
-  await withEtcd(endpoints, lockEtcdStore);
+  await onEtcd("lock etcd", endpoints, () => withEtcd(endpoints, lockEtcdStore));
 }
 export async function unlockEtcd(endpoints: string[]): Promise<void> {
-  await withEtcd(endpoints, unlockEtcdStore);
+  await onEtcd("unlock etcd", endpoints, () => withEtcd(endpoints, unlockEtcdStore));
 }
 export async function lockKube(kubeConfig: KubeConfig): Promise<void> {
   await withKube(kubeConfig, lockKubeStore);
@@ -64,6 +77,10 @@ export async function exportFromEtcd(
   endpoints: string[],
   options: ExportOptions = {},
 ): Promise<ExportResult> {
+  return onEtcd("export", endpoints, () => exportLocked(endpoints, options));
+}
+
+async function exportLocked(endpoints: string[], options: ExportOptions): Promise<ExportResult> {
   return withEtcd(endpoints, async (etcd) => {
     if (!(await isEtcdLocked(etcd)))
       throw new StoreshiftError(`export: ${NOT_LOCKED_MESSAGE}`, { exitCode: 1 });
@@ -86,8 +103,8 @@ export async function rollback(
   etcdEndpoints: string[],
   options: { removeNodeAnnotations?: boolean } = {},
 ): Promise<RollbackResult> {
-  return withKube(kubeConfig, (kube) =>
-    withEtcd(etcdEndpoints, (etcd) => rollbackStores(kube, etcd, options)),
+  return onEtcd("rollback", etcdEndpoints, () =>
+    withKube(kubeConfig, (kube) => withEtcd(etcdEndpoints, (etcd) => rollbackStores(kube, etcd, options))),
   );
 }
 
