@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import { InputError } from "../common/errors.js";
+import { randomSeed, seededRandom } from "../common/random.js";
 import { v2Append, v2Delete, v2Mkdir, v2Set } from "./v2-client.js";
 
 /**
@@ -131,18 +132,6 @@ export async function loadFixture(file: string): Promise<V2Fixture> {
   return parseFixture(text, file);
 }
 
-/** mulberry32: small, fast and reproducible from a 32-bit seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
 
 /** N keys spread over M dirs (`<prefix>/d<j>/k<i>`), values of `valueBytes` from the seed. */
@@ -158,10 +147,6 @@ export function generateSets(g: Extract<FixtureStep, { op: "generate" }>): { key
     out.push({ key: `${g.prefix}/d${dir}/k${String(i).padStart(width, "0")}`, value });
   }
   return out;
-}
-
-export function randomSeed(): number {
-  return Math.floor(Math.random() * 2 ** 31);
 }
 
 export interface SeedResult {
@@ -217,3 +202,6 @@ export async function seedV2(
   }
   return { writes, durationMs: Date.now() - started, seeds };
 }
+
+// the generators' seed helpers, where callers of this module have always found them
+export { randomSeed, seededRandom };

@@ -1,5 +1,6 @@
-import { Etcd3, type IHashKVResponse, type IKeyValue, type IRangeRequest } from "etcd3";
+import { Etcd3, type IHashKVResponse, type IRangeRequest } from "etcd3";
 import { StoreshiftError } from "../common/errors.js";
+import { prefixEnd, type RawKeyValue, toRaw } from "../snapshot/etcd-v3.js";
 
 /** etcd3 wants `http://` hosts; etcdctl users often give bare `host:port`. */
 export function normaliseEndpoint(endpoint: string): string {
@@ -21,37 +22,8 @@ export function connectV3(endpoints: string[]): Etcd3 {
   });
 }
 
-/** Exclusive end of the range of keys starting with `prefix` (etcd's "prefix + 1"); `\0` for all keys. */
-export function prefixEnd(prefix: Buffer): Buffer {
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if ((end[i] ?? 0) < 0xff) {
-      end[i] = (end[i] ?? 0) + 1;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]);
-}
-
-export interface V3Kv {
-  key: Buffer;
-  value: Buffer;
-  createRevision: number;
-  modRevision: number;
-  version: number;
-  lease: string;
-}
-
-function toKv(kv: IKeyValue): V3Kv {
-  return {
-    key: kv.key,
-    value: kv.value,
-    createRevision: Number(kv.create_revision),
-    modRevision: Number(kv.mod_revision),
-    version: Number(kv.version),
-    lease: String(kv.lease ?? "0"),
-  };
-}
+/** One v3 key-value as etcd stores it; the same shape the raw snapshot reader produces. */
+export type V3Kv = RawKeyValue;
 
 /**
  * Every key under `prefix` ("" = the whole key space), paged so no response gets large, all pages at
@@ -79,7 +51,7 @@ export async function readV3Range(
     };
     const response = await client.kv.range(request);
     if (revision === 0) revision = Number(response.header.revision);
-    for (const kv of response.kvs) kvs.push(toKv(kv));
+    for (const kv of response.kvs) kvs.push(toRaw(kv));
     const last = response.kvs[response.kvs.length - 1];
     if (!response.more || !last) break;
     key = Buffer.concat([last.key, Buffer.from([0])]);

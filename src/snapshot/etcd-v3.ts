@@ -75,7 +75,8 @@ export async function* readEtcdV3Pages(
 /** Keys per range request: large pages make fewer round trips (the client's gRPC receive limit is lifted). */
 export const DEFAULT_PAGE_SIZE = 10_000;
 
-function prefixEnd(prefix: Buffer): Buffer {
+/** Exclusive end of the range of keys starting with `prefix` (etcd's "prefix + 1"); `\0` for all keys. */
+export function prefixEnd(prefix: Buffer): Buffer {
   const end = Buffer.from(prefix);
   for (let i = end.length - 1; i >= 0; i--) {
     const byte = end[i] ?? 0;
@@ -87,7 +88,7 @@ function prefixEnd(prefix: Buffer): Buffer {
   return Buffer.from([0]);
 }
 
-function toRaw(kv: IKeyValue): RawKeyValue {
+export function toRaw(kv: IKeyValue): RawKeyValue {
   return {
     key: kv.key,
     value: kv.value,
