@@ -3,7 +3,8 @@ import { InputError } from "../common/errors.js";
 
 export interface Command {
   name: string;
-  summary: string;
+  /** Deprecated here: the one-line summary lives in main.ts's command table, so --help loads nothing. */
+  summary?: string;
   usage: string;
   run(argv: string[]): Promise<number>;
 }

@@ -55,7 +55,6 @@ function mappingOptions(values: string[]): Record<string, unknown> {
 
 export const diffCommand: Command = {
   name: "diff",
-  summary: "compare two stores or snapshots, through a mapping, and explain every difference",
   usage: `storeshift diff <source> <target> [flags]    exit 0 same, 1 different, 2 error
 
   <source> <target>         store URIs or file:snapshot.ndjson (see \`storeshift snapshot --help\`)

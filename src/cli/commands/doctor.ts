@@ -3,7 +3,6 @@ import { type Command, parseFlags } from "../command.js";
 
 export const doctorCommand: Command = {
   name: "doctor",
-  summary: "print which backends, binaries and versions are available, and why not",
   usage:
     "storeshift doctor [--json]\n\nExit 0 when the local backend can run now, 1 when something must be installed first.",
   async run(argv) {

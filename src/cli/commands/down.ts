@@ -6,7 +6,6 @@ import { type Command, parseFlags } from "../command.js";
 
 export const downCommand: Command = {
   name: "down",
-  summary: "stop the stores a `storeshift up` session keeps running",
   usage: "storeshift down [NAME]   (default NAME: dev)",
   async run(argv) {
     const { positionals } = parseFlags("down", argv, {}, true);

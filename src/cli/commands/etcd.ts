@@ -282,7 +282,6 @@ async function verify(argv: string[]): Promise<number> {
 
 export const etcdCommand: Command = {
   name: "etcd",
-  summary: "etcd v2store → v3store: migrate (offline with etcdctl 3.4, or online), verify, roll back",
   usage: USAGE,
   async run(argv) {
     const [sub, ...rest] = argv;

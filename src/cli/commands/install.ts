@@ -6,7 +6,6 @@ import { type Command, parseFlags } from "../command.js";
 
 export const installCommand: Command = {
   name: "install",
-  summary: "find or build every binary the local backend needs (cached outside the repo)",
   usage: `storeshift install [--tool NAME]...
 
 Looks for user-supplied binaries first (TEST_ASSET_ETCD, TEST_ASSET_KUBE_APISERVER,

@@ -38,7 +38,6 @@ export function pickScenarios(
 
 export const replayCommand: Command = {
   name: "replay",
-  summary: "re-run a failed scenario from a report dir's saved features and fixtures, stores kept on failure",
   usage: `storeshift replay <report-dir> [scenario-id-or-name] [--keep never|on-failure|always] [--backend …]
 
 Re-runs the scenario(s) with the feature files and fixtures saved in <report-dir>/inputs at the time

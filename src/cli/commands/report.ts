@@ -5,7 +5,6 @@ import { type Command, parseFlags } from "../command.js";
 
 export const reportCommand: Command = {
   name: "report",
-  summary: "render a result.json as report.html, junit.xml and summary.md",
   usage: `storeshift report <result.json> [--html] [--junit] [--md] [--json] [-o <dir>] [--no-redact] [--redact <regex>]
 
   With no format flag, writes report.html, junit.xml and summary.md next to result.json (or into -o <dir>).

@@ -24,7 +24,6 @@ export function parseMigrator(value: string): string {
 
 export const runCommand: Command = {
   name: "run",
-  summary: "run feature suites on real stores and write reports (JSON, JUnit, HTML, Markdown)",
   usage: `storeshift run [paths...] [--tags EXPR] [--name REGEX]... [--backend auto|local|docker|existing]
                 [--parallel N] [--shard i/n] [--keep never|on-failure|always]
                 [--migrator builtin|calicoctl=PATH] [--report-dir DIR]

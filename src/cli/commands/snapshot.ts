@@ -6,7 +6,6 @@ import { type Command, parseFlags } from "../command.js";
 
 export const snapshotCommand: Command = {
   name: "snapshot",
-  summary: "save a store (etcd, etcd v2, Calico, /registry/) as a sorted NDJSON snapshot",
   usage: `storeshift snapshot <store> -o <file.ndjson> [--page-size <n>]
 
   <store>  etcd://host:port[/prefix]      raw etcd v3 keyspace (paged reads at one revision)

@@ -3,7 +3,6 @@ import { type Command, parseFlags } from "../command.js";
 
 export const statusCommand: Command = {
   name: "status",
-  summary: "list `storeshift up` sessions and whether their stores still run",
   usage: "storeshift status [--json]",
   async run(argv) {
     const { values } = parseFlags("status", argv, { json: { type: "boolean" } });

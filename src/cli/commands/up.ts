@@ -5,7 +5,6 @@ import { type Command, parseFlags } from "../command.js";
 
 export const upCommand: Command = {
   name: "up",
-  summary: "start local stores and keep them running until Ctrl-C or `storeshift down`",
   usage: `storeshift up [--name NAME] [--etcd v2|v3|none] [--members N] [--no-kube] [--json]
 
 Starts etcd (v2: 3.4.23 with --enable-v2; v3: 3.6) and a local Kubernetes control plane,
