@@ -20,6 +20,9 @@ import {
   resourceKey,
 } from "./keys.js";
 
+/** Per unary etcd call; a paged read of 10k objects is several calls, each far below this. */
+export const CALL_DEADLINE_MS = 10_000;
+
 /** Calico's etcd, read and written the way libcalico-go's etcdv3 backend does. */
 export class CalicoEtcd {
   readonly client: Etcd3;
@@ -28,7 +31,13 @@ export class CalicoEtcd {
     options: Partial<IOptions> = {},
   ) {
     if (endpoints.length === 0) throw new StoreshiftError("calico etcd: no endpoints given");
-    this.client = new Etcd3({ hosts: endpoints, ...options });
+    this.client = new Etcd3({
+      hosts: endpoints,
+      // without a deadline a call on a dead link (packets dropped, no reset) waits forever and the
+      // migration hangs in whatever step it was; one unary call on a healthy etcd takes milliseconds
+      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS }),
+      ...options,
+    });
   }
 
   close(): void {
