@@ -95,7 +95,12 @@ export async function importToKube(
   text: string,
   options: ImportOptions = {},
 ): Promise<ImportResult> {
-  return withKube(kubeConfig, (kube) => importExport(kube, text, options));
+  try {
+    return await withKube(kubeConfig, (kube) => importExport(kube, text, options));
+  } catch (err) {
+    // a failure while installing CRDs or locking (before "import:" messages) must still name the step
+    throw wrapError("import", err);
+  }
 }
 
 export async function rollback(
