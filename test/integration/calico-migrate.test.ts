@@ -223,6 +223,14 @@ test("export is refused while etcd is unlocked, with calicoctl's message; the CL
   assert.equal(res.stdout, "");
   assert.match(res.stderr, /^storeshift: export: datastore is not locked\./);
   assert.equal(res.stderr.trim().split("\n").length, 1);
+  // a ClusterInformation without the flag counts as not locked (upstream dereferences nil and panics)
+  await withEtcd(etcd.endpoints, async (e: CalicoEtcd) => {
+    const info = await e.getResource("ClusterInformation", "default");
+    assert.ok(info);
+    const { datastoreReady: _ready, ...spec } = info.spec ?? {};
+    assert.ok(await e.updateResource({ ...info, spec }));
+  });
+  await assert.rejects(exportFromEtcd(etcd.endpoints), /datastore is not locked/);
 });
 
 test("import refuses a non-empty target, naming the first Calico object it found", async () => {

@@ -1,4 +1,5 @@
-import { Document, isScalar, parseAllDocuments, visit } from "yaml";
+import { CORE_SCHEMA, dump, load, type YAMLException } from "js-yaml";
+import { Document, isScalar, visit } from "yaml";
 import { InputError } from "../../common/errors.js";
 import { EXPORTED_KINDS, kindByName, V3_API_VERSION } from "../kinds.js";
 import type { IpamExport, V3Object } from "../model.js";
@@ -20,15 +21,25 @@ interface Renderable {
 }
 
 /**
- * YAML as sigs.k8s.io/yaml prints it (sorted keys, sequences not indented, no line folding), with
- * one deliberate difference: a string that would put "===" at the end of a line, or that spans lines,
- * is double-quoted, so no data line can ever look like a section separator to calicoctl's byte split.
+ * YAML as sigs.k8s.io/yaml prints it (sorted keys, sequences not indented under their key, no line
+ * folding), with one deliberate difference: no data line may end in "===", so nothing can look like a
+ * section separator to calicoctl's byte split. js-yaml renders the common case fast; a document where
+ * some line would end in "===" (a value ending so, or a block scalar line) is re-rendered with every
+ * such string double-quoted, which keeps it on one line that ends with a quote.
  */
 export function renderYaml(value: unknown): string {
+  const fast = dump(value, {
+    sortKeys: true,
+    lineWidth: -1,
+    noRefs: true,
+    noArrayIndent: true,
+    quotingType: '"',
+  });
+  if (!/===$/m.test(fast)) return fast;
   const doc = new Document(value, { sortMapEntries: true });
   visit(doc, {
     Scalar(_key, node) {
-      if (isScalar(node) && typeof node.value === "string" && /===$|\n|===\r?\n/.test(node.value))
+      if (isScalar(node) && typeof node.value === "string" && /===$|\n/.test(node.value))
         node.type = "QUOTE_DOUBLE";
     },
   });
@@ -120,26 +131,32 @@ function splitSections(text: string, fileName: string, mode: QuirkMode): Section
 
 function parseResourcesSection(text: string, fileName: string, firstLine: number): V3Object[] {
   const out: V3Object[] = [];
-  const lineAt = (offset: number) => firstLine + text.slice(0, offset).split("\n").length - 1;
-  const docs = parseAllDocuments(text);
-  const list = Array.isArray(docs) ? docs : [docs];
-  for (const doc of list) {
-    const docLine = lineAt(doc.range?.[0] ?? 0);
-    const err = doc.errors[0];
-    if (err) {
-      throw new InputError(
-        `parse ${fileName}: resources section, line ${lineAt(err.pos[0])}: ${err.message.split("\n")[0]}`,
-      );
+  // A "---" line at column 0 always ends a document (inside a block scalar it would be indented,
+  // and a flow scalar may not contain a document marker), so documents are split by line and each
+  // parsed on its own: errors then name the document's line in the file.
+  const lines = text.split("\n");
+  const docs: { text: string; line: number }[] = [];
+  let start = 0;
+  lines.forEach((l, i) => {
+    if (/^---\s*$/.test(l)) {
+      docs.push({ text: lines.slice(start, i).join("\n"), line: firstLine + start });
+      start = i + 1;
     }
-    const where = `parse ${fileName}: resources section, document at line ${docLine}`;
+  });
+  docs.push({ text: lines.slice(start).join("\n"), line: firstLine + start });
+  for (const doc of docs) {
     let value: unknown;
     try {
-      value = doc.toJS();
+      value = load(doc.text, { schema: CORE_SCHEMA });
     } catch (err) {
-      // e.g. an alias whose anchor is missing: the yaml library throws here, not in doc.errors
-      throw new InputError(`${where}: ${(err as Error).message.split("\n")[0]}`);
+      const e = err as YAMLException;
+      const line = doc.line + (e.mark?.line ?? 0);
+      throw new InputError(
+        `parse ${fileName}: resources section, line ${line}: ${e.reason ?? e.message.split("\n")[0]}`,
+      );
     }
     if (value === null || value === undefined) continue;
+    const where = `parse ${fileName}: resources section, document at line ${doc.line}`;
     if (!isObject(value)) throw new InputError(`${where}: not a mapping`);
     if (typeof value.kind === "string" && value.kind.endsWith("List") && "items" in value) {
       const items = value.items ?? [];

@@ -96,7 +96,7 @@ export class CalicoKube {
   }
 
   /** Waits until the CRDs are really gone (their CRs are deleted with them). */
-  async waitCrdsGone(names: string[], timeoutMs = 60_000): Promise<void> {
+  async waitCrdsGone(names: string[], timeoutMs = 180_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const left = (await this.calicoCrdNames()).filter((n) => names.includes(n));
