@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { parseDocument } from "yaml";
 import { InputError } from "../common/errors.js";
+import { utf8Text } from "../common/utf8.js";
 import { encodeResourceValue } from "./etcd/codec.js";
 import {
   affinityKey,
@@ -68,14 +69,18 @@ export function stableUid(...parts: string[]): string {
 }
 
 export async function loadFixture(path: string): Promise<CalicoFixture> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, "utf8");
+    bytes = await readFile(path);
   } catch (err) {
     throw new InputError(`read Calico fixture ${path}: ${(err as Error).message}`);
   }
-  return parseFixture(text, path);
+  return parseFixture(utf8Text(bytes, `Calico fixture ${path}`), path);
 }
+
+/** Kubernetes object names (DNS-1123 subdomain), which every Calico kind's name must be to migrate. */
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export function parseFixture(text: string, fileName: string): CalicoFixture {
   const doc = parseDocument(text);
@@ -108,6 +113,18 @@ export function parseFixture(text: string, fileName: string): CalicoFixture {
     if (!k) throw new InputError(where(`resources[${i}]: unknown Calico kind "${r.kind}"`));
     if (k.scope === "Namespaced" && typeof r.metadata.namespace !== "string")
       throw new InputError(where(`resources[${i}] (${r.kind} ${r.metadata.name}) needs metadata.namespace`));
+    if (!NAME.test(r.metadata.name) || r.metadata.name.length > 253)
+      throw new InputError(
+        where(
+          `resources[${i}] (${r.kind}): name ${JSON.stringify(r.metadata.name)} is not a valid object name`,
+        ),
+      );
+    if (typeof r.metadata.namespace === "string" && !NAMESPACE.test(r.metadata.namespace))
+      throw new InputError(
+        where(
+          `resources[${i}] (${r.kind} ${r.metadata.name}): namespace ${JSON.stringify(r.metadata.namespace)} is not valid`,
+        ),
+      );
   });
   const ipam = (value.ipam ?? {}) as Record<string, unknown>;
   if (!isObject(ipam)) throw new InputError(where("ipam is not a mapping"));

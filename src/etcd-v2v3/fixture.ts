@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import { InputError } from "../common/errors.js";
 import { randomSeed, seededRandom } from "../common/random.js";
+import { utf8Text } from "../common/utf8.js";
 import { v2Append, v2Delete, v2Mkdir, v2Set } from "./v2-client.js";
 
 /**
@@ -123,12 +124,14 @@ export function parseFixture(text: string, file: string): V2Fixture {
 }
 
 export async function loadFixture(file: string): Promise<V2Fixture> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, "utf8");
+    bytes = await readFile(file);
   } catch (err) {
     throw new InputError(`load v2 fixture ${file}: ${(err as NodeJS.ErrnoException).code ?? "unreadable"}`);
   }
+  // bytes that are not UTF-8 would silently become U+FFFD and seed other values than the file holds
+  const text = utf8Text(bytes, `load v2 fixture ${file}`);
   return parseFixture(text, file);
 }
 
