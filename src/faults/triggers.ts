@@ -1,0 +1,102 @@
+import { Etcd3, type Watcher } from "etcd3";
+import { StoreshiftError } from "../common/errors.js";
+import { sleep } from "../common/wait.js";
+
+/**
+ * When a fault fires. The migration code has no hooks for faults, and should not: a fault is placed
+ * by watching the store the migration writes to. etcd's watch reports every put under a prefix in
+ * revision order, so "after N objects" is counted on the target store itself, whoever writes it
+ * (the Calico import through kube-apiserver, the online migrator through gRPC). The fault lands after
+ * at least N writes; writes already in flight may still land.
+ */
+export interface ArmedTrigger {
+  readonly description: string;
+  /** Resolves with the number of writes seen when the trigger fired. */
+  readonly fired: Promise<number>;
+  readonly hasFired: boolean;
+  cancel(): Promise<void>;
+}
+
+export async function afterPuts(options: {
+  endpoints: string[];
+  prefix: string;
+  count: number;
+  /** Counts only keys it accepts (e.g. IPAM kinds under the Calico CRD prefix). */
+  keyFilter?: (key: string) => boolean;
+  description?: string;
+}): Promise<ArmedTrigger> {
+  const client = new Etcd3({ hosts: options.endpoints });
+  let seen = 0;
+  let hasFired = false;
+  let resolveFired: (n: number) => void = () => {};
+  const fired = new Promise<number>((resolve) => {
+    resolveFired = resolve;
+  });
+  let watcher: Watcher | undefined;
+  const cancel = async () => {
+    const w = watcher;
+    watcher = undefined;
+    await w?.cancel().catch(() => undefined);
+    client.close();
+  };
+  try {
+    watcher = await client.watch().prefix(options.prefix).create();
+  } catch (err) {
+    client.close();
+    throw new StoreshiftError(
+      `arm fault trigger on ${options.prefix} at ${options.endpoints.join(",")}: ${(err as Error).message}`,
+    );
+  }
+  watcher.on("put", (kv) => {
+    if (options.keyFilter && !options.keyFilter(kv.key.toString())) return;
+    seen++;
+    if (!hasFired && seen >= options.count) {
+      hasFired = true;
+      resolveFired(seen);
+    }
+  });
+  // a killed store breaks the watch stream; the trigger has done its work by then
+  watcher.on("error", () => undefined);
+  if (options.count <= 0) {
+    hasFired = true;
+    resolveFired(0);
+  }
+  return {
+    description: options.description ?? `after ${options.count} writes under ${options.prefix}`,
+    fired,
+    get hasFired() {
+      return hasFired;
+    },
+    cancel,
+  };
+}
+
+/** Fires when `isTrue` holds, polled every `intervalMs` (e.g. a member stopped by the offline roll). */
+export function whenTrue(
+  description: string,
+  isTrue: () => boolean | Promise<boolean>,
+  intervalMs = 5,
+): ArmedTrigger {
+  let cancelled = false;
+  let hasFired = false;
+  const fired = (async () => {
+    while (!cancelled) {
+      if (await isTrue()) {
+        hasFired = true;
+        return 1;
+      }
+      await sleep(intervalMs);
+    }
+    return new Promise<number>(() => {});
+  })();
+  return {
+    description,
+    fired,
+    get hasFired() {
+      return hasFired;
+    },
+    cancel: async () => {
+      cancelled = true;
+    },
+  };
+}

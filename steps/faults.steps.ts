@@ -1,0 +1,642 @@
+import assert from "node:assert/strict";
+import { rm } from "node:fs/promises";
+import { defineParameterType } from "@cucumber/cucumber";
+import { KubeConfig } from "@kubernetes/client-node";
+import {
+  exportFromEtcd,
+  importToKube,
+  lockEtcd,
+  rollback,
+  unlockKube,
+  withEtcd,
+  withKube,
+} from "../src/calico/api.js";
+import type { CrdManifest } from "../src/calico/kube/crds.js";
+import { isEtcdLocked, isKubeLocked } from "../src/calico/lock.js";
+import { errorMessage } from "../src/common/errors.js";
+import { makeTempDir } from "../src/common/temp.js";
+import { migrateOffline, type OfflineMigrationResult, rollbackOffline } from "../src/etcd-v2v3/offline.js";
+import { migrateOnline } from "../src/etcd-v2v3/online.js";
+import { backupsIn } from "../src/faults/offline-recovery.js";
+import {
+  apiserverTarget,
+  controlPlaneEtcdTarget,
+  etcdMemberTarget,
+  type FaultTarget,
+  type InjectedFault,
+  injectProcessFault,
+  type ProcessFaultKind,
+} from "../src/faults/process-faults.js";
+import { parseNetworkFault, type StartedFaultProxy, startFaultProxy } from "../src/faults/proxy/tcp-proxy.js";
+import { type ArmedTrigger, afterPuts, whenTrue } from "../src/faults/triggers.js";
+import { saveSnapshot } from "../src/snapshot/file.js";
+import { openStore } from "../src/snapshot/store-uri.js";
+import { docsOnly, step } from "./support/define.js";
+import { storeUri } from "./support/store-views.js";
+import type { StoreshiftWorld } from "./support/world.js";
+
+const area = "Faults";
+
+/** A scenario's faults: what was injected (to heal), what is armed, which stores sit behind proxies. */
+interface FaultState {
+  injected: InjectedFault[];
+  armed: { trigger: ArmedTrigger; done: Promise<void> }[];
+  proxies: Map<string, StartedFaultProxy>;
+  timers: NodeJS.Timeout[];
+}
+
+interface FaultKindSpec {
+  kind: ProcessFaultKind;
+  /** A pause (or a kill) that heals itself after this long. */
+  healAfterMs?: number;
+}
+
+if (!docsOnly()) {
+  defineParameterType({
+    name: "fault_target",
+    regexp: /etcd "[^"]+" member \d+|etcd "[^"]+"|the kube-apiserver|the control plane's etcd/,
+    transformer: (s: string) => s,
+    useForSnippets: false,
+  });
+  defineParameterType({
+    name: "fault_phase",
+    regexp: /lock|export|import|unlock|rollback|online migration|offline migration/,
+    transformer: (s: string) => s,
+    useForSnippets: false,
+  });
+  defineParameterType({
+    name: "fault_kind",
+    regexp: /killed|restarted|paused for \d+ seconds?|paused/,
+    transformer: (s: string) => s,
+    useForSnippets: false,
+  });
+}
+
+function parseKind(text: string): FaultKindSpec {
+  const pausedFor = /^paused for (\d+) seconds?$/.exec(text);
+  if (pausedFor) return { kind: "pause", healAfterMs: Number(pausedFor[1]) * 1000 };
+  if (text === "paused") return { kind: "pause" };
+  if (text === "restarted") return { kind: "restart" };
+  return { kind: "kill" };
+}
+
+function faults(world: StoreshiftWorld): FaultState {
+  let state = world.vars.get("faults") as FaultState | undefined;
+  if (!state) {
+    state = { injected: [], armed: [], proxies: new Map(), timers: [] };
+    world.vars.set("faults", state);
+    const s = state;
+    // before the pool resets the stores: every fault healed, every proxy closed
+    world.cleanups.push(async () => {
+      await healAll(s);
+      for (const p of s.proxies.values()) await p.stop();
+    });
+  }
+  return state;
+}
+
+function localPlane(world: StoreshiftWorld) {
+  const plane = world.kube().local;
+  if (!plane)
+    throw new Error(`process faults need the local control plane (backend ${world.params.backend})`);
+  return plane;
+}
+
+function targetOf(world: StoreshiftWorld, text: string): FaultTarget {
+  if (text === "the kube-apiserver") return apiserverTarget(localPlane(world));
+  if (text === "the control plane's etcd") return controlPlaneEtcdTarget(localPlane(world));
+  const m = /^etcd "([^"]+)"(?: member (\d+))?$/.exec(text);
+  if (!m) throw new Error(`unknown fault target ${text}`);
+  const etcd = world.etcd(m[1] ?? "");
+  const index = Number(m[2] ?? 0);
+  return etcdMemberTarget(etcd.member(index), `etcd "${m[1]}" member ${index}`);
+}
+
+async function healAll(state: FaultState): Promise<void> {
+  for (const t of state.timers) clearTimeout(t);
+  state.timers = [];
+  for (const a of state.armed) await a.trigger.cancel();
+  // an armed injection may be under way right now: let it land, then heal it too
+  await Promise.all(state.armed.map((a) => (a.trigger.hasFired ? a.done : Promise.resolve())));
+  // newest first: a control plane's etcd comes back before its API server is waited for
+  for (const f of [...state.injected].reverse()) await f.heal();
+  for (const p of state.proxies.values()) p.setFault({ kind: "none" });
+}
+
+async function inject(world: StoreshiftWorld, targetText: string, spec: FaultKindSpec): Promise<void> {
+  const state = faults(world);
+  const fault = await injectProcessFault(targetOf(world, targetText), spec.kind);
+  state.injected.push(fault);
+  world.log(`fault: ${spec.kind} of ${fault.target} at ${fault.at}`);
+  if (spec.healAfterMs !== undefined)
+    state.timers.push(setTimeout(() => void fault.heal().catch(() => undefined), spec.healAfterMs));
+}
+
+function arm(world: StoreshiftWorld, trigger: ArmedTrigger, action: () => Promise<void>): void {
+  const state = faults(world);
+  const done = trigger.fired.then(async () => {
+    try {
+      await action();
+    } catch (err) {
+      world.log(`armed fault (${trigger.description}) could not be injected: ${errorMessage(err)}`);
+    }
+  });
+  state.armed.push({ trigger, done });
+}
+
+const IPAM_PLURALS = ["/ipamblocks/", "/blockaffinities/", "/ipamhandles/", "/ipamconfigs/"];
+
+async function kubeTrigger(world: StoreshiftWorld, count: number, ipamOnly: boolean): Promise<ArmedTrigger> {
+  const endpoint = world.kube().etcdEndpoint;
+  if (!endpoint) throw new Error("counting objects needs the local control plane's etcd");
+  return afterPuts({
+    endpoints: [endpoint],
+    prefix: "/registry/crd.projectcalico.org/",
+    count,
+    keyFilter: ipamOnly ? (key) => IPAM_PLURALS.some((p) => key.includes(p)) : undefined,
+    description: `after ${count} ${ipamOnly ? "IPAM" : "Calico"} objects reached Kubernetes`,
+  });
+}
+
+// ---- injecting ----
+
+step(
+  "When",
+  "{fault_target} is {fault_kind}",
+  {
+    area,
+    example: 'When etcd "source" is paused for 2 seconds',
+    doc: 'Injects a process fault now: killed (SIGKILL), paused (SIGSTOP; `for N seconds` resumes it by itself) or restarted (stop, start, wait). Targets: `etcd "x"`, `etcd "x" member N`, `the kube-apiserver`, `the control plane\'s etcd`.',
+  },
+  async function (target: string, kind: string) {
+    await this.record.phase(`fault: ${target} ${kind}`, () => inject(this, target, parseKind(kind)));
+  },
+);
+
+step(
+  "When",
+  "{fault_target} will be {fault_kind} after {int} Calico objects reach Kubernetes",
+  {
+    area,
+    example: "When the kube-apiserver will be killed after 100 Calico objects reach Kubernetes",
+    doc: "Arms a process fault that fires once the control plane's etcd has stored N Calico custom resources (counted by an etcd watch under /registry/crd.projectcalico.org/); writes already in flight may still land.",
+  },
+  async function (target: string, kind: string, count: number) {
+    arm(this, await kubeTrigger(this, count, false), () => inject(this, target, parseKind(kind)));
+  },
+);
+
+step(
+  "When",
+  "{fault_target} will be {fault_kind} after {int} IPAM objects reach Kubernetes",
+  {
+    area,
+    example: "When the control plane's etcd will be killed after 1 IPAM objects reach Kubernetes",
+    doc: "As the Calico-objects trigger, counting only IPAM custom resources (blocks, affinities, handles, config): a fault in the import's IPAM phase.",
+  },
+  async function (target: string, kind: string, count: number) {
+    arm(this, await kubeTrigger(this, count, true), () => inject(this, target, parseKind(kind)));
+  },
+);
+
+step(
+  "When",
+  "{fault_target} will be {fault_kind} after {int} keys reach etcd {string}",
+  {
+    area,
+    example: 'When etcd "source" will be killed after 64 keys reach etcd "source"',
+    doc: "Arms a process fault that fires once N v3 puts have landed in that etcd (an etcd watch on the whole key space): a fault between the online migrator's batches.",
+  },
+  async function (target: string, kind: string, count: number, name: string) {
+    const trigger = await afterPuts({ endpoints: this.endpoints(name).slice(0, 1), prefix: "/", count });
+    arm(this, trigger, () => inject(this, target, parseKind(kind)));
+  },
+);
+
+step(
+  "When",
+  "{fault_target} will be {fault_kind} once member {int} is stopped for its migration",
+  {
+    area,
+    example: 'When etcd "source" member 1 will be killed once member 0 is stopped for its migration',
+    doc: "Member loss during the rolling offline migration: the fault fires as soon as the migration has stopped member N of the same cluster.",
+  },
+  async function (target: string, kind: string, member: number) {
+    const cluster = /^etcd "([^"]+)"/.exec(target)?.[1] ?? "";
+    const watched = this.etcd(cluster).member(member);
+    const trigger = whenTrue(`once member ${member} of ${cluster} stopped`, () => !watched.running);
+    arm(this, trigger, () => inject(this, target, parseKind(kind)));
+  },
+);
+
+step(
+  "Given",
+  "the migrator reaches {fault_target} through a fault proxy",
+  {
+    area,
+    example: "Given the migrator reaches the kube-apiserver through a fault proxy",
+    doc: "Puts a TCP proxy of storeshift's own (src/faults/proxy) between the migrator's `try` steps and that store; `When the network to … has …` then sets latency, resets or a timeout on it.",
+  },
+  async function (target: string) {
+    const state = faults(this);
+    let host: URL;
+    if (target === "the kube-apiserver") host = new URL(localPlane(this).server);
+    else host = new URL(this.etcd(/^etcd "([^"]+)"/.exec(target)?.[1] ?? "").member(0).clientUrl);
+    const proxy = await startFaultProxy({ host: host.hostname, port: Number(host.port) });
+    state.proxies.set(target, proxy);
+  },
+);
+
+step(
+  "When",
+  "the network to {fault_target} has {string}",
+  {
+    area,
+    example: 'When the network to etcd "source" has "connection reset"',
+    doc: 'Sets the proxy\'s fault: "latency of N ms", "connection reset", "timeout" (connections held, nothing passed on) or "none".',
+  },
+  function (target: string, fault: string) {
+    const proxy = faults(this).proxies.get(target);
+    if (!proxy)
+      throw new Error(
+        `no fault proxy in front of ${target}; add "the migrator reaches … through a fault proxy"`,
+      );
+    proxy.setFault(parseNetworkFault(fault));
+  },
+);
+
+step(
+  "When",
+  "the network to {fault_target} will have {string} after {int} Calico objects reach Kubernetes",
+  {
+    area,
+    example:
+      'When the network to the kube-apiserver will have "connection reset" after 50 Calico objects reach Kubernetes',
+    doc: "Arms a network fault on the proxy for the moment N Calico custom resources have been stored.",
+  },
+  async function (target: string, fault: string, count: number) {
+    const proxy = faults(this).proxies.get(target);
+    if (!proxy) throw new Error(`no fault proxy in front of ${target}`);
+    const parsed = parseNetworkFault(fault);
+    arm(this, await kubeTrigger(this, count, false), async () => proxy.setFault(parsed));
+  },
+);
+
+step(
+  "When",
+  "the faults heal",
+  {
+    area,
+    example: "When the faults heal",
+    doc: "Cancels armed faults, starts killed processes again on their data, resumes paused ones, clears proxy faults, and waits until the stores serve.",
+  },
+  async function () {
+    await this.record.phase("heal faults", () => healAll(faults(this)));
+  },
+);
+
+step(
+  "Then",
+  "the fault fired",
+  {
+    area,
+    example: "Then the fault fired",
+    doc: "Every armed fault was injected: a migration that finished before its fault proves nothing, so the scenario fails then.",
+  },
+  async function () {
+    const state = faults(this);
+    const idle = state.armed.filter((a) => !a.trigger.hasFired).map((a) => a.trigger.description);
+    assert.deepEqual(idle, [], `armed faults that never fired: ${idle.join("; ")}`);
+    await Promise.all(state.armed.map((a) => a.done));
+  },
+);
+
+// ---- migration steps that may fail ----
+
+/** What the last `try` step did, for the Then steps. */
+interface Attempt {
+  phase: string;
+  error?: string;
+  ms: number;
+}
+
+const STEP_DEADLINE_MS = 90_000;
+
+async function attemptPhase(world: StoreshiftWorld, phase: string, work: () => Promise<void>): Promise<void> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(`${phase}: did not finish within ${STEP_DEADLINE_MS / 1000} s (no deadline of its own)`),
+        ),
+      STEP_DEADLINE_MS,
+    );
+  });
+  const attempt: Attempt = { phase, ms: 0 };
+  try {
+    await world.record.phase(`${phase} (under fault)`, () => Promise.race([work(), deadline]));
+  } catch (err) {
+    attempt.error = errorMessage(err);
+    world.lastError = err instanceof Error ? err : new Error(String(err));
+  } finally {
+    clearTimeout(timer);
+  }
+  attempt.ms = Math.round(performance.now() - started);
+  world.vars.set("faults:attempt", attempt);
+}
+
+function proxiedEndpoints(world: StoreshiftWorld, name: string): string[] {
+  const proxy = faults(world).proxies.get(`etcd "${name}"`);
+  return proxy ? [`http://${proxy.host}:${proxy.port}`] : world.endpoints(name);
+}
+
+function proxiedKubeConfig(world: StoreshiftWorld): KubeConfig {
+  const kc = world.kube().kubeConfig();
+  const proxy = faults(world).proxies.get("the kube-apiserver");
+  if (!proxy) return kc;
+  const current = kc.getCurrentCluster();
+  const out = new KubeConfig();
+  out.loadFromOptions({
+    clusters: kc.clusters.map((c) =>
+      c.name === current?.name ? { ...c, server: `https://${proxy.host}:${proxy.port}` } : c,
+    ),
+    users: kc.users,
+    contexts: kc.contexts,
+    currentContext: kc.currentContext,
+  });
+  return out;
+}
+
+const CALICO_STEPS = ["lock", "export", "import", "unlock", "rollback"] as const;
+
+async function calicoStep(world: StoreshiftWorld, which: string): Promise<void> {
+  const source = world.variable<string>("calico:source");
+  const endpoints = proxiedEndpoints(world, source);
+  switch (which) {
+    case "lock":
+      return lockEtcd(endpoints);
+    case "export":
+      world.vars.set("calico:export", (await exportFromEtcd(endpoints)).text);
+      return;
+    case "import": {
+      const crds = world.vars.get("calico:crds") as CrdManifest[] | undefined;
+      const text = world.variable<string>("calico:export");
+      await importToKube(proxiedKubeConfig(world), text, crds ? { crds } : {});
+      return;
+    }
+    case "unlock":
+      return unlockKube(proxiedKubeConfig(world));
+    case "rollback":
+      await rollback(proxiedKubeConfig(world), endpoints);
+      return;
+    default:
+      throw new Error(`unknown Calico step "${which}": one of ${CALICO_STEPS.join(", ")}`);
+  }
+}
+
+step(
+  "When",
+  "I try the Calico {word} step",
+  {
+    area,
+    example: "When I try the Calico import step",
+    doc: "Runs lock (etcd), export, import, unlock (Kubernetes) or rollback through any fault proxy, keeping a failure (and a hang past 90 s) for the Then steps; the phase and its message go into the report.",
+  },
+  async function (which: string) {
+    await attemptPhase(this, which, () => calicoStep(this, which));
+  },
+);
+
+step(
+  "When",
+  "I try the offline migration of etcd {string}",
+  {
+    area,
+    example: 'When I try the offline migration of etcd "source"',
+    doc: "The rolling offline migration with backups in a dir the scenario knows, so a failed roll can be rolled back from them.",
+  },
+  async function (name: string) {
+    const backupRoot = await makeTempDir(`${name}-fault-backup`);
+    this.cleanups.push(() => rm(backupRoot, { recursive: true, force: true }));
+    this.vars.set(`faults:backups:${name}`, backupRoot);
+    this.vars.delete(`etcd:offline:${name}`);
+    await attemptPhase(this, "offline migration", async () => {
+      const result = await migrateOffline(this.etcd(name), { backupRoot });
+      this.vars.set(`etcd:offline:${name}`, result);
+      if (result.discrepancies.length > 0)
+        throw new Error(`offline migration of ${name}: ${result.discrepancies.length} discrepancies`);
+    });
+  },
+);
+
+async function online(world: StoreshiftWorld, name: string, batch: number, endpoints: string[]) {
+  const result = await migrateOnline({
+    v2Endpoint: world.endpoints(name)[0] ?? "",
+    v3Endpoints: endpoints,
+    ttlPolicy: "permanent",
+    txnOps: batch,
+    concurrency: 1,
+  });
+  world.vars.set(`etcd:online:${name}`, result);
+}
+
+step(
+  "When",
+  "I try the online migration of etcd {string} in batches of {int}",
+  {
+    area,
+    example: 'When I try the online migration of etcd "source" in batches of 32',
+    doc: "The online migrator writing one Txn of N puts at a time (through any fault proxy), so a fault lands between batches; a failure is kept for the Then steps.",
+  },
+  async function (name: string, batch: number) {
+    this.vars.set(`faults:batch:${name}`, batch);
+    await attemptPhase(this, "online migration", () =>
+      online(this, name, batch, proxiedEndpoints(this, name)),
+    );
+  },
+);
+
+// ---- outcomes ----
+
+function lastAttempt(world: StoreshiftWorld, phase: string): Attempt {
+  const attempt = world.variable<Attempt>("faults:attempt");
+  assert.equal(attempt.phase, phase, `the last try step was ${attempt.phase}, not ${phase}`);
+  return attempt;
+}
+
+step(
+  "Then",
+  "the {fault_phase} step failed naming {string}",
+  {
+    area,
+    example: 'Then the import step failed naming "NetworkPolicy"',
+    doc: "The last try step failed, with a one-line message that contains the text (the object or store it names).",
+  },
+  function (phase: string, text: string) {
+    const attempt = lastAttempt(this, phase);
+    assert.ok(
+      attempt.error !== undefined,
+      `the ${phase} step succeeded (in ${attempt.ms} ms), a failure was expected`,
+    );
+    assert.ok(!attempt.error.includes("\n"), `the ${phase} failure is more than one line: ${attempt.error}`);
+    assert.ok(
+      attempt.error.includes(text),
+      `the ${phase} failure "${attempt.error}" does not name "${text}"`,
+    );
+  },
+);
+
+step(
+  "Then",
+  "the {fault_phase} step succeeded",
+  {
+    area,
+    example: "Then the export step succeeded",
+    doc: "The last try step finished without error (e.g. it waited out a paused store).",
+  },
+  function (phase: string) {
+    const attempt = lastAttempt(this, phase);
+    assert.equal(attempt.error, undefined, `the ${phase} step failed: ${attempt.error}`);
+  },
+);
+
+type LockWord = "locked" | "unlocked" | "absent";
+
+async function lockState(world: StoreshiftWorld): Promise<{ etcd: LockWord; kube: LockWord }> {
+  const source = world.variable<string>("calico:source");
+  const etcd = await withEtcd(world.endpoints(source), async (e) => {
+    const info = await e.getResource("ClusterInformation", "default");
+    if (!info) return "absent" as const;
+    return (await isEtcdLocked(e)) ? ("locked" as const) : ("unlocked" as const);
+  });
+  const kube = await withKube(world.kube().kubeConfig(), async (k) => {
+    if ((await k.calicoCrdNames()).length === 0) return "absent" as const;
+    if (!(await k.get("ClusterInformation", "default"))) return "absent" as const;
+    return (await isKubeLocked(k)) ? ("locked" as const) : ("unlocked" as const);
+  });
+  return { etcd, kube };
+}
+
+step(
+  "Then",
+  "the lock state is etcd {string} and Kubernetes {string}",
+  {
+    area,
+    example: 'Then the lock state is etcd "locked" and Kubernetes "locked"',
+    doc: "Reads ClusterInformation default in both datastores (locked, unlocked, or absent) and records it as a check in the report.",
+  },
+  async function (etcd: string, kube: string) {
+    const state = await lockState(this);
+    const text = `after the fault: etcd ${state.etcd}, Kubernetes ${state.kube}`;
+    this.log(text);
+    const ok = state.etcd === etcd && state.kube === kube;
+    this.record.check(
+      "lock state after the fault",
+      [],
+      ok ? text : `${text}; expected etcd ${etcd}, Kubernetes ${kube}`,
+    );
+    assert.ok(ok, `${text}; expected etcd ${etcd}, Kubernetes ${kube}`);
+  },
+);
+
+// ---- recovery ----
+
+async function snapshotView(world: StoreshiftWorld, view: string, label: string): Promise<void> {
+  const dir = await world.ensureArtifactDir();
+  const file = `${dir}/snapshot-${label.replace(/[^A-Za-z0-9_.-]+/g, "_")}.ndjson`;
+  await saveSnapshot(await openStore(storeUri(world, view)), file);
+  world.record.artifacts.push(file);
+  world.vars.set(`snapshot:${label}`, file);
+}
+
+async function directCalicoRun(world: StoreshiftWorld): Promise<void> {
+  const endpoints = world.endpoints(world.variable<string>("calico:source"));
+  const crds = world.vars.get("calico:crds") as CrdManifest[] | undefined;
+  await world.record.phase("lock etcdv3", () => lockEtcd(endpoints));
+  const text = await world.record.phase("export", async () => (await exportFromEtcd(endpoints)).text);
+  world.vars.set("calico:export", text);
+  await world.record.phase("import", () =>
+    importToKube(world.kube().kubeConfig(), text, crds ? { crds } : {}),
+  );
+}
+
+step(
+  "Given",
+  "the target of an undisturbed Calico migration saved as snapshot {string}",
+  {
+    area,
+    example: 'Given the target of an undisturbed Calico migration saved as snapshot "undisturbed"',
+    doc: "Lock, export and import with no fault, snapshot Calico in Kubernetes under that label, then roll back: the reference a recovered run must equal.",
+  },
+  async function (label: string) {
+    await directCalicoRun(this);
+    await this.record.phase(`snapshot ${label}`, () => snapshotView(this, "Calico in Kubernetes", label));
+    await this.record.phase("rollback", () =>
+      rollback(this.kube().kubeConfig(), this.endpoints(this.variable<string>("calico:source"))),
+    );
+  },
+);
+
+step(
+  "When",
+  "I recover the Calico migration",
+  {
+    area,
+    example: "When I recover the Calico migration",
+    doc: "What an operator does after a failed step: heal the faults, roll back if Kubernetes holds Calico CRDs (the guide's rollback), then lock, export and import again with no fault.",
+  },
+  async function () {
+    await this.record.phase("heal faults", () => healAll(faults(this)));
+    const crds = await withKube(this.kube().kubeConfig(), (k) => k.calicoCrdNames());
+    if (crds.length > 0)
+      await this.record.phase("rollback", () =>
+        rollback(this.kube().kubeConfig(), this.endpoints(this.variable<string>("calico:source"))),
+      );
+    await directCalicoRun(this);
+  },
+);
+
+step(
+  "When",
+  "I recover the offline migration of etcd {string}",
+  {
+    area,
+    example: 'When I recover the offline migration of etcd "source"',
+    doc: "Heals the faults; when the roll failed, restores every member the roll reached from its backup (rollback offline) and runs the whole offline migration again.",
+  },
+  async function (name: string) {
+    await this.record.phase("heal faults", () => healAll(faults(this)));
+    const cluster = this.etcd(name);
+    // a member killed before the roll reached it has no backup; it must run before the others can form quorum
+    await cluster.waitHealthy();
+    if (this.vars.has(`etcd:offline:${name}`)) return;
+    const backupRoot = this.variable<string>(`faults:backups:${name}`);
+    const backups = await backupsIn(cluster, backupRoot);
+    if (backups.length > 0)
+      await this.record.phase("rollback offline", () => rollbackOffline(backups, { cluster }));
+    const again = await makeTempDir(`${name}-rerun-backup`);
+    this.cleanups.push(() => rm(again, { recursive: true, force: true }));
+    const result: OfflineMigrationResult = await this.record.phase("migrate offline", () =>
+      migrateOffline(cluster, { backupRoot: again }),
+    );
+    this.vars.set(`etcd:offline:${name}`, result);
+  },
+);
+
+step(
+  "When",
+  "I recover the online migration of etcd {string}",
+  {
+    area,
+    example: 'When I recover the online migration of etcd "source"',
+    doc: "Heals the faults and runs the online migrator again directly: keys the interrupted run wrote are found equal and left alone, the rest is written.",
+  },
+  async function (name: string) {
+    await this.record.phase("heal faults", () => healAll(faults(this)));
+    await this.etcd(name).waitHealthy();
+    const batch = (this.vars.get(`faults:batch:${name}`) as number | undefined) ?? 128;
+    await this.record.phase("migrate online", () => online(this, name, batch, this.endpoints(name)));
+  },
+);
