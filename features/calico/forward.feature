@@ -16,7 +16,7 @@ Feature: Calico, etcdv3 → Kubernetes datastore, following the operator guide
     And I unlock the Kubernetes datastore
     Then Kubernetes holds the NetworkPolicy "prod/allow-dns"
     And Kubernetes holds the GlobalNetworkPolicy "security.block-ssh"
-    And Calico in Kubernetes holds what snapshot "source" maps to under "calico"
+    And Calico in Kubernetes holds what snapshot "source" maps to under "calico-etcd-to-kube"
 
   Scenario: export is refused while the etcd datastore is unlocked
     When I try to export the etcd datastore

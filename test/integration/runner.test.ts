@@ -12,6 +12,7 @@ import type { SessionRecord } from "../../src/session/up-session.js";
 const run = promisify(execFile);
 const cli = new URL("../../bin/storeshift.js", import.meta.url).pathname;
 const failing = new URL("../fixtures/features/fails-on-purpose.feature", import.meta.url).pathname;
+const corrupted = new URL("../fixtures/features/corrupted-object.feature", import.meta.url).pathname;
 const smoke = new URL("../../features/stores/stores.feature", import.meta.url).pathname;
 const reports = await mkdtemp(join(tmpdir(), "runner-test-"));
 after(() => rm(reports, { recursive: true, force: true }));
@@ -44,6 +45,28 @@ test("a failing scenario makes `storeshift run` exit 1 and names the failure in 
   assert.match(failed?.reason ?? "", /etcd target key \/storeshift\/answer/);
   const junit = await readFile(join(dir, "latest", "cucumber-junit.xml"), "utf8");
   assert.match(junit, /<failure/);
+});
+
+test("a field lost in the migration (a test-only fixture with a corrupted object) is shown by its exact path in the console, JUnit and HTML", async () => {
+  const dir = join(reports, "corrupted");
+  const r = await storeshift(["run", corrupted, "--report-dir", dir]);
+  assert.equal(r.code, 1, r.stderr);
+  const path = "projectcalico.org/v3/IPPool/corrupted-pool spec.vxlanModeTypo";
+  assert.match(r.stdout, new RegExp(`changed +${path.replace(/\./g, "\\.")}: "Always" → null`));
+  const junit = await readFile(join(dir, "latest", "junit.xml"), "utf8");
+  assert.match(junit, /<failure[^>]*>[^]*spec\.vxlanModeTypo/);
+  const html = await readFile(join(dir, "latest", "report.html"), "utf8");
+  assert.ok(html.includes("spec.vxlanModeTypo"), "report.html names the lost field");
+  assert.ok(html.includes("corrupted-pool"));
+  const result = await latestResult(dir);
+  const diffs = result.scenarios[0]?.checks
+    .flatMap((c) => c.differences ?? [])
+    .filter((d) => d.class === "changed");
+  assert.deepEqual(
+    diffs?.map((d) => `${d.id} ${d.path}`),
+    [path],
+    "exactly the corrupted field differs; everything else is accounted for",
+  );
 });
 
 test("all passed (with a Docker-only scenario not run) exits 0 and lists the not-run scenario with its reason", async () => {
