@@ -215,7 +215,21 @@ async function applyCustomResource(kube: CalicoKube, obj: V3Object, now: string,
   // AlreadyExists: get + update, retried on conflicts, like calicoctl apply
   for (let attempt = 0; ; attempt++) {
     const current = await kube.get(obj.kind, obj.metadata.name, obj.metadata.namespace);
-    if (!current) continue;
+    if (!current) {
+      // deleted between our create and get: create once more, as apply would on its next round
+      if (attempt >= 4) throw new StoreshiftError(`apply ${describe(obj)}: it keeps disappearing`);
+      const again = await kube.rest.request(
+        "POST",
+        kube.collectionPath(obj.kind, obj.metadata.namespace),
+        cr,
+      );
+      if (again.status >= 200 && again.status < 300) {
+        result.created++;
+        result.applied++;
+        return;
+      }
+      continue;
+    }
     const update: KubeObject = {
       ...cr,
       metadata: { ...cr.metadata, resourceVersion: current.metadata.resourceVersion },
