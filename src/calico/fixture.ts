@@ -159,11 +159,19 @@ export function parseFixture(text: string, fileName: string): CalicoFixture {
   if (isObject(value.clusterInformation)) fixture.clusterInformation = value.clusterInformation as JsonObject;
   if (isObject(ipam.config)) fixture.ipam.config = ipam.config as IpamConfigValue;
   fixture.ipam.blocks.forEach((b, i) => {
+    let cidr: string;
     try {
-      canonicalCidr(b.cidr);
+      cidr = canonicalCidr(b.cidr);
     } catch (e) {
       throw new InputError(where(`ipam.blocks[${i}]: ${(e as Error).message}`));
     }
+    // Calico's block sizes (IPPool blockSize): a wider block would expand into millions of ordinals
+    const bits = Number(cidr.split("/")[1]);
+    const [min, max] = ipVersionOf(cidr) === 4 ? [20, 32] : [116, 128];
+    if (!(bits >= min && bits <= max))
+      throw new InputError(
+        where(`ipam.blocks[${i}]: block ${cidr} is not a Calico block size (/${min}../${max})`),
+      );
   });
   // what seeding computes next must not fail half-way: a bad affinity CIDR or a non-string host
   // is a fixture error, found before any store is touched
