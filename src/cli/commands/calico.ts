@@ -16,6 +16,7 @@ import {
 import { installCalicoctl } from "../../calico/calicoctl/install.js";
 import type { QuirkMode } from "../../calico/export/build.js";
 import { loadFixture, seedCalicoEtcd } from "../../calico/fixture.js";
+import { generateFixture, randomSeed } from "../../calico/generate.js";
 import { NOT_KUBERNETES_MESSAGE } from "../../calico/import.js";
 import { loadCrdManifests } from "../../calico/kube/crds.js";
 import { isKubeLocked, LOCKED_MESSAGE, NOT_LOCKED_MESSAGE, UNLOCKED_MESSAGE } from "../../calico/lock.js";
@@ -37,6 +38,7 @@ The datastore comes from flags or, as calicoctl does, from the environment:
   rollback             lock Kubernetes, delete every Calico CRD, unlock etcd (needs both stores)
                        [--remove-node-annotations] also remove the Calico annotations import put on Nodes
   seed -f FIXTURE      write a fixture into etcd exactly as libcalico-go stores it
+  seed --generate N [--seed S]  write a generated dataset of N objects (the seed is printed)
   install-calicoctl    build the real calicoctl from the Go module proxy [--version V] [--git DIR] [--force]
   --upstream-quirks    export/import reproduce calicoctl's quirks instead of storeshift's fixes
 
@@ -87,6 +89,25 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   }
 }
 
+let epipeIgnored = false;
+
+/** Writes to stdout; a reader that goes away early (`| head`) is not an error. */
+function writeStdout(text: string): Promise<void> {
+  if (!epipeIgnored) {
+    epipeIgnored = true;
+    // the stream also emits the EPIPE as an 'error' event after the write callback has run
+    process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+    });
+  }
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (err) => {
+      if (!err || (err as NodeJS.ErrnoException).code === "EPIPE") resolve();
+      else reject(err);
+    });
+  });
+}
+
 async function readInput(file: string): Promise<string> {
   if (file === "-") {
     const chunks: Buffer[] = [];
@@ -118,6 +139,8 @@ export const calicoCommand: Command = {
       version: { type: "string" },
       git: { type: "string" },
       force: { type: "boolean" },
+      generate: { type: "string" },
+      seed: { type: "string" },
     });
     const mode: QuirkMode = values["upstream-quirks"] ? "upstream" : "storeshift";
     const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -143,7 +166,7 @@ export const calicoCommand: Command = {
         }
         const result = await exportFromEtcd(etcdEndpoints(values), { mode });
         if (values.output) await writeAtomically(String(values.output), result.text);
-        else process.stdout.write(result.text);
+        else await writeStdout(result.text);
         return 0;
       }
       case "import": {
@@ -178,7 +201,16 @@ export const calicoCommand: Command = {
       }
       case "seed": {
         const file = values.filename as string | undefined;
-        if (!file) throw new InputError("calico seed: -f FIXTURE is required");
+        if (values.generate !== undefined) {
+          const count = Number(values.generate);
+          const seed = values.seed !== undefined ? Number(values.seed) : randomSeed();
+          if (!Number.isInteger(count) || count < 1 || !Number.isInteger(seed))
+            throw new InputError("calico seed: --generate N and --seed S must be positive integers");
+          const { keys } = await seedCalicoEtcd(etcdEndpoints(values), generateFixture(count, seed));
+          out(`Seeded ${keys} key(s) from a generated dataset of ${count} objects, seed ${seed}`);
+          return 0;
+        }
+        if (!file) throw new InputError("calico seed: -f FIXTURE or --generate N is required");
         const fixture = await loadFixture(file);
         const { keys } = await seedCalicoEtcd(etcdEndpoints(values), fixture);
         out(`Seeded ${keys} key(s) from ${file}`);
