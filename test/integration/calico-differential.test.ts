@@ -360,9 +360,11 @@ test("both Migrators (builtin and calicoctl) drive lock, export, import, unlock 
       await migrator.unlock("kubernetes");
       const kube = await readCalicoFromKube(cp.kubeConfig());
       assert.ok(kube.raw.has("GlobalNetworkSet/tricky"), migrator.name);
+      const info = kube.raw.get("ClusterInformation/default");
       assert.equal(
-        (kube.raw.get("ClusterInformation/default")?.spec as { datastoreReady?: boolean }).datastoreReady,
+        (info?.spec as { datastoreReady?: boolean } | undefined)?.datastoreReady,
         true,
+        migrator.name,
       );
     } finally {
       await etcd.stop();
