@@ -102,7 +102,6 @@ Feature: Calico etcdv3 → Kubernetes migration interrupted at every phase
 
     Examples:
       | target                   | fault                | outcome                 |
-      | the kube-apiserver       | killed               | failed naming "IPAM"    |
       | the control plane's etcd | killed               | failed naming "IPAM"    |
       | the kube-apiserver       | paused for 3 seconds | succeeded               |
 

@@ -84,7 +84,16 @@ async function signalAndCheck(
     `${what}: exit code ${code} after ${signal}`,
   );
   const left = processesMentioning(tempRoot);
-  assert.deepEqual(left.pids, [], `${what}: no process left`);
+  const named = left.pids.map((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").slice(0, 3).join(" ");
+    } catch {
+      return String(p);
+    }
+  });
+  // leave nothing running for the next test, then fail naming what survived
+  for (const p of left.pids) process.kill(p, "SIGKILL");
+  assert.deepEqual(named, [], `${what}: no process left`);
   const listening = listeningPorts();
   assert.deepEqual(
     seenPorts.filter((p) => listening.has(p)),
@@ -94,12 +103,25 @@ async function signalAndCheck(
   assert.deepEqual(storeshiftTempDirs(tempRoot), [], `${what}: no temp dir left`);
 }
 
-const phases: { name: string; ready: (root: string) => boolean; extraMs: number }[] = [
+const phases: { name: string; ready: (root: string) => boolean; extraMs: number; todo?: string }[] = [
   { name: "while the first store starts", ready: () => true, extraMs: 800 },
   {
     name: "once etcd runs",
     ready: (root) => processesMentioning(root).pids.length >= 1,
     extraMs: 0,
+  },
+  {
+    // the control plane's etcd runs, its PKI is written, kube-apiserver is not up yet
+    name: "while the control plane starts",
+    ready: (root) => {
+      const cmds = processesMentioning(root).pids.map((p) => readFileSync(`/proc/${p}/cmdline`, "utf8"));
+      return (
+        cmds.filter((c) => c.includes("etcd")).length >= 2 && !cmds.some((c) => c.includes("kube-apiserver"))
+      );
+    },
+    extraMs: 0,
+    // reproduced 4 of 4: the scenario's pool etcd outlives the process (docs/faults.md, findings)
+    todo: "finding: a signal while the control plane starts leaves the pool etcd running",
   },
   {
     name: "once the control plane runs (scenario under way)",
@@ -110,7 +132,8 @@ const phases: { name: string; ready: (root: string) => boolean; extraMs: number 
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   for (const phase of phases) {
-    test(`storeshift run: ${signal} ${phase.name} leaves no process, port or temp dir`, async () => {
+    const options = phase.todo ? { todo: phase.todo } : {};
+    test(`storeshift run: ${signal} ${phase.name} leaves no process, port or temp dir`, options, async () => {
       await requireBinary("kube-apiserver");
       const root = await mkdtemp(join(scratch, "run-"));
       const run = start(
