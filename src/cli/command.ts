@@ -3,8 +3,6 @@ import { InputError } from "../common/errors.js";
 
 export interface Command {
   name: string;
-  /** Deprecated here: the one-line summary lives in main.ts's command table, so --help loads nothing. */
-  summary?: string;
   usage: string;
   run(argv: string[]): Promise<number>;
 }

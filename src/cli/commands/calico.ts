@@ -123,7 +123,6 @@ async function readInput(file: string): Promise<string> {
 
 export const calicoCommand: Command = {
   name: "calico",
-  summary: "Calico etcdv3 → Kubernetes datastore migration: lock, export, import, unlock, rollback",
   usage: USAGE,
   async run(argv) {
     const [sub, ...rest] = argv;
