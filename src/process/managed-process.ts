@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
+import { shuttingDown } from "../common/cleanup.js";
 import { sleep } from "../common/wait.js";
 
 export interface ProcessSpec {
@@ -40,6 +41,7 @@ export class ManagedProcess {
 
   start(): void {
     if (this.running) throw new Error(`start ${this.spec.name}: already running as pid ${this.pid}`);
+    if (shuttingDown()) throw new Error(`start ${this.spec.name}: storeshift is stopping after a signal`);
     const fd = openSync(this.spec.logFile, "a", 0o600);
     try {
       this.exitInfo = undefined;
