@@ -502,6 +502,30 @@ step(
   },
 );
 
+step(
+  "Then",
+  "the {fault_phase} step either succeeded or failed naming {string}",
+  {
+    area,
+    example: 'Then the online migration step either succeeded or failed naming "etcd v3 at"',
+    doc: "For faults that race the step (a restart the client may ride out): either outcome is allowed, a failure must still be one line naming the text; the report records which it was.",
+  },
+  function (phase: string, text: string) {
+    const attempt = lastAttempt(this, phase);
+    this.record.check(
+      `${phase} under a racing fault`,
+      [],
+      attempt.error ? `failed: ${attempt.error}` : "succeeded",
+    );
+    if (attempt.error === undefined) return;
+    assert.ok(!attempt.error.includes("\n"), `the ${phase} failure is more than one line: ${attempt.error}`);
+    assert.ok(
+      attempt.error.includes(text),
+      `the ${phase} failure "${attempt.error}" does not name "${text}"`,
+    );
+  },
+);
+
 type LockWord = "locked" | "unlocked" | "absent";
 
 async function lockState(world: StoreshiftWorld): Promise<{ etcd: LockWord; kube: LockWord }> {
