@@ -224,6 +224,8 @@ export async function startLocalEtcd(options: LocalEtcdOptions = {}): Promise<St
   const binary = await ensureBinary(line === "v2-capable" ? "etcd-v2" : "etcd");
   const name = options.name ?? "etcd";
   const rootDir = await makeTempDir(name);
+  // from its first instant the dir is someone's to remove: a signal may come before the handle exists
+  const forgetDir = registerCleanup(`etcd ${name} dir`, () => removeDir(rootDir));
   const ports = await freePorts(count * 2);
   const infos: EtcdMemberInfo[] = [];
   for (let i = 0; i < count; i++) {
@@ -262,7 +264,11 @@ export async function startLocalEtcd(options: LocalEtcdOptions = {}): Promise<St
       ),
   );
   let handle: StartedLocalEtcd | undefined;
-  const unregister = registerCleanup(`etcd ${name}`, async () => handle?.stop());
+  const unregisterHandle = registerCleanup(`etcd ${name}`, async () => handle?.stop());
+  const unregister = () => {
+    unregisterHandle();
+    forgetDir();
+  };
   handle = new StartedLocalEtcd(name, binary, members, rootDir, { enableV2, line }, unregister);
   const started = Date.now();
   try {

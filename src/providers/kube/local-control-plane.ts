@@ -148,6 +148,8 @@ export async function startLocalControlPlane(
     options.startTimeoutMs ?? Number(process.env.KUBEBUILDER_CONTROLPLANE_START_TIMEOUT_MS ?? 60_000);
   const binary = await ensureBinary("kube-apiserver");
   const dir = await makeTempDir("control-plane");
+  // from its first instant the dir is someone's to remove: a signal may come before the handle exists
+  const forgetDir = registerCleanup(`control plane ${name} dir`, () => removeDir(dir));
   let etcd: StartedLocalEtcd | undefined;
   try {
     const [pki, etcdStarted, [port]] = await Promise.all([
@@ -175,7 +177,11 @@ export async function startLocalControlPlane(
     });
     const tls = await loadClientTls({ ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey });
     let handle: StartedLocalControlPlane | undefined;
-    const unregister = registerCleanup(`control plane ${name}`, async () => handle?.stop());
+    const unregisterHandle = registerCleanup(`control plane ${name}`, async () => handle?.stop());
+    const unregister = () => {
+      unregisterHandle();
+      forgetDir();
+    };
     handle = new StartedLocalControlPlane(
       name,
       server,
@@ -202,6 +208,7 @@ export async function startLocalControlPlane(
   } catch (err) {
     await etcd?.stop();
     await removeDir(dir);
+    forgetDir();
     throw new StoreshiftError(`start local control plane ${name}: ${(err as Error).message}`, { cause: err });
   }
 }
