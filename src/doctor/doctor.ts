@@ -3,6 +3,7 @@ import { ALL_TOOLS } from "../binaries/install.js";
 import { describeTool, isMissing, locate } from "../binaries/locate.js";
 import { tryOutput, which } from "../binaries/run-tool.js";
 import { versions } from "../binaries/versions.js";
+import { locateCalicoctl } from "../calico/calicoctl/install.js";
 import { probeDocker } from "../providers/containers/docker-probe.js";
 
 export interface DoctorLine {
@@ -42,6 +43,15 @@ export async function runDoctor(): Promise<DoctorReport> {
       lines.push({ item: tool, ok: true, detail: `${found.version} at ${found.path} (${found.source})` });
     }
   }
+  const calicoctl = await locateCalicoctl();
+  lines.push({
+    item: "calicoctl",
+    ok: !("missing" in calicoctl),
+    detail:
+      "missing" in calicoctl
+        ? `${calicoctl.reason} (only the @real-calicoctl runs need it)`
+        : `${calicoctl.version} at ${calicoctl.path} (${calicoctl.source})`,
+  });
   const docker = await probeDocker();
   lines.push({ item: "docker", ok: docker.available, detail: docker.detail });
   const kind = await which(process.env.KIND ?? "kind");
