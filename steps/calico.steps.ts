@@ -16,7 +16,8 @@ const area = "Calico: etcdv3 → Kubernetes datastore";
 /** The migrator this run uses: storeshift's own core, or a real calicoctl (`--migrator calicoctl=PATH`). */
 function migrator(world: StoreshiftWorld, etcdName: string): Migrator {
   const stores = { etcdEndpoints: world.endpoints(etcdName), kubeconfigPath: world.kube().kubeconfigPath };
-  const chosen = world.params.migrator;
+  // a @real-calicoctl scenario always drives the located calicoctl, whatever --migrator says
+  const chosen = (world.vars.get("calico:calicoctl") as string | undefined) ?? world.params.migrator;
   if (chosen.startsWith("calicoctl="))
     return new CalicoctlMigrator(chosen.slice("calicoctl=".length), stores);
   const crds = world.vars.get("calico:crds") as CrdManifest[] | undefined;
@@ -286,6 +287,24 @@ step(
       (r) => r.kind === kind && r.metadata.name === name && (ns === undefined || r.metadata.namespace === ns),
     );
     assert.ok(found, `${kind} ${ref} is not in Kubernetes`);
+  },
+);
+
+step(
+  "Then",
+  "Kubernetes lacks the {word} {string}",
+  {
+    area,
+    example: 'Then Kubernetes lacks the StagedNetworkPolicy "prod/staged-prod"',
+    doc: "No Calico object of that kind and [namespace/]name is in Kubernetes: pins down a known upstream loss, so a release that fixes (or widens) it is noticed.",
+  },
+  async function (kind: string, ref: string) {
+    const data = await readCalicoFromKube(this.kube().kubeConfig());
+    const [ns, name] = ref.includes("/") ? ref.split("/") : [undefined, ref];
+    const found = data.resources.find(
+      (r) => r.kind === kind && r.metadata.name === name && (ns === undefined || r.metadata.namespace === ns),
+    );
+    assert.equal(found, undefined, `${kind} ${ref} is in Kubernetes`);
   },
 );
 

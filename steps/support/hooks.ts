@@ -8,6 +8,7 @@ import {
   Status,
   setDefaultTimeout,
 } from "@cucumber/cucumber";
+import { locateCalicoctl } from "../../src/calico/calicoctl/install.js";
 import { log } from "../../src/common/log.js";
 import type { ScenarioResult } from "../../src/report/result.js";
 import {
@@ -100,6 +101,20 @@ export function registerHooks(): void {
     const worker = process.env.CUCUMBER_WORKER_ID;
     this.record.label = `${worker ? `[w${worker}] ` : ""}${p.pickle.name.slice(0, 50)} ›`;
     started.set(this, Date.now());
+  });
+  Before({ tags: "@real-calicoctl" }, async function (this: StoreshiftWorld) {
+    const chosen = this.params.migrator;
+    if (chosen.startsWith("calicoctl=")) {
+      this.vars.set("calico:calicoctl", chosen);
+      return undefined;
+    }
+    const located = await locateCalicoctl();
+    if ("missing" in located) {
+      this.record.reason = `needs a real calicoctl: ${located.reason}`;
+      return "skipped";
+    }
+    this.vars.set("calico:calicoctl", `calicoctl=${located.path}`);
+    return undefined;
   });
   Before({ tags: "@needs-docker" }, function (this: StoreshiftWorld) {
     if (this.params.backend !== "docker") {
