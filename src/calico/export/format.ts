@@ -87,7 +87,12 @@ export function parseExport(text: string, fileName: string, options: ParseOption
   const [resourcesSection, clusterSection, ipamSection] = sections;
   if (!resourcesSection || !clusterSection || !ipamSection) throw new Error("unreachable");
   return {
-    resources: parseResourcesSection(resourcesSection.text, fileName, resourcesSection.line),
+    resources: parseResourcesSection(
+      resourcesSection.text,
+      fileName,
+      resourcesSection.line,
+      options.mode ?? "storeshift",
+    ),
     clusterInformation: parseClusterSection(clusterSection.text, fileName, clusterSection.line),
     ipam: parseIpamSection(ipamSection.text, fileName, ipamSection.line),
   };
@@ -129,8 +134,27 @@ function splitSections(text: string, fileName: string, mode: QuirkMode): Section
   return sections;
 }
 
-function parseResourcesSection(text: string, fileName: string, firstLine: number): V3Object[] {
+function parseResourcesSection(
+  text: string,
+  fileName: string,
+  firstLine: number,
+  mode: QuirkMode,
+): V3Object[] {
   const out: V3Object[] = [];
+  // calicoctl applies a second copy as an update of the first; an export never holds one, so a copy
+  // means a hand-edited or concatenated file, refused before anything is written. Several etcd Nodes
+  // may map to one Kubernetes Node, so Node names may repeat.
+  const seen = new Map<string, string>();
+  const add = (obj: V3Object, where: string) => {
+    if (mode === "storeshift" && obj.kind !== "Node") {
+      const ns = obj.metadata.namespace ? `${obj.metadata.namespace}/` : "";
+      const id = `${obj.kind} ${ns}${obj.metadata.name}`;
+      const first = seen.get(id);
+      if (first !== undefined) throw new InputError(`${where}: duplicate ${id} (first in ${first})`);
+      seen.set(id, where.replace(/^parse [^:]*: resources section, /, ""));
+    }
+    out.push(obj);
+  };
   // A "---" line at column 0 always ends a document (inside a block scalar it would be indented,
   // and a flow scalar may not contain a document marker), so documents are split by line and each
   // parsed on its own: errors then name the document's line in the file.
@@ -162,10 +186,11 @@ function parseResourcesSection(text: string, fileName: string, firstLine: number
       const items = value.items ?? [];
       if (!Array.isArray(items)) throw new InputError(`${where}: items is not a list`);
       items.forEach((item, i) => {
-        out.push(validateResource(item, `${where} (${value.kind} item ${i})`));
+        const itemWhere = `${where} (${value.kind} item ${i})`;
+        add(validateResource(item, itemWhere), itemWhere);
       });
     } else {
-      out.push(validateResource(value, where));
+      add(validateResource(value, where), where);
     }
   }
   return out;
