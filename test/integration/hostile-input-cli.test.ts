@@ -165,8 +165,8 @@ test("calico import of a huge broken export (~40 MB): refused in one line within
   assert.equal(await storesState(), state, "nothing written");
 });
 
-test("calico export file with a duplicated object: accepted or refused, never a half-written import", async () => {
-  // a duplicate is what calicoctl apply turns into an update; storeshift must not create half a target
+test("calico import of an export file with a duplicated object: refused in one line naming both places, nothing written", async () => {
+  // calicoctl applies the second copy as an update; storeshift refuses it as a broken file
   const sections = exportText.split("\n===\n");
   const dup = sections[0]?.replace(
     /(- apiVersion: projectcalico\.org\/v3\n {2}kind: GlobalNetworkPolicy\n[\s\S]*?)(?=- apiVersion|kind: GlobalNetworkPolicyList)/,
@@ -177,13 +177,12 @@ test("calico export file with a duplicated object: accepted or refused, never a 
   await writeFile(file, [dup, sections[1], sections[2]].join("\n===\n"));
   const state = await storesState();
   const r = await cli(["calico", "import", ...kubeArgs(), "-f", file]);
-  if (r.code === 2) {
-    assertOneLineRefusal(r, [/duplicate\.yaml/], "duplicate object");
-    assert.equal(await storesState(), state, "refused: nothing written");
-  } else {
-    // accepted as upstream does (the second copy updates the first): the import must then be whole
-    assert.equal(r.code, 0, `duplicate object import: ${r.stderr}`);
-  }
+  assertOneLineRefusal(
+    r,
+    [/duplicate\.yaml/, /duplicate GlobalNetworkPolicy \S+/, /item \d+\)/, /first in document at line \d+/],
+    "duplicate object",
+  );
+  assert.equal(await storesState(), state, "nothing written");
 });
 
 test("calico seed of hostile fixtures: one line naming file and position, exit 2, etcd unchanged", async () => {
