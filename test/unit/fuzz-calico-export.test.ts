@@ -10,9 +10,9 @@ test("the base export file parses (so mutations start from something valid)", ()
   assert.ok((parsed.ipam.blocks ?? []).length > 0);
 });
 
-test("calico export parser: 400 generated and mutated files, accepted or refused in one line", async () => {
-  const r = await fuzz(exportTarget(), { numRuns: 400 });
-  assert.equal(r.runs, 400);
+test("calico export parser: 1000 generated and mutated files, accepted or refused in one line", async () => {
+  const r = await fuzz(exportTarget(), { numRuns: 1000 });
+  assert.equal(r.runs, 1000);
 });
 
 test("regression found by fuzzing: an alias without its anchor is a one-line InputError", () => {

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { fuzz } from "../../src/faults/fuzz/run.js";
 import { snapshotTarget } from "../../src/faults/fuzz/targets.js";
 
-test("snapshot loader: 400 generated and mutated files, accepted or refused in one line", async () => {
-  const r = await fuzz(await snapshotTarget(), { numRuns: 400 });
-  assert.equal(r.runs, 400);
+test("snapshot loader: 1000 generated and mutated files, accepted or refused in one line", async () => {
+  const r = await fuzz(await snapshotTarget(), { numRuns: 1000 });
+  assert.equal(r.runs, 1000);
 });
