@@ -8,6 +8,9 @@ export function normaliseEndpoint(endpoint: string): string {
   return /^https?:\/\//.test(trimmed) ? trimmed : `http://${trimmed}`;
 }
 
+/** Per unary call; STORESHIFT_ETCD_CALL_TIMEOUT_MS overrides it. */
+export const V3_CALL_DEADLINE_MS = Number(process.env.STORESHIFT_ETCD_CALL_TIMEOUT_MS ?? 30_000);
+
 /**
  * A v3 client for one or more endpoints. etcd3 retries recoverable failures; that is safe here
  * because every migrator write is guarded by a compare, so a replayed Txn cannot clobber anything.
@@ -19,6 +22,9 @@ export function connectV3(endpoints: string[]): Etcd3 {
     dialTimeout: 5_000,
     // a page of large values can exceed grpc-js' 4 MiB default receive limit
     grpcOptions: { "grpc.max_receive_message_length": 256 * 1024 * 1024 },
+    // a call on a dead link (packets dropped, no reset) would otherwise wait forever; a 128-put Txn
+    // or a 2000-key page answers in milliseconds on a healthy member
+    defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + V3_CALL_DEADLINE_MS }),
   });
 }
 

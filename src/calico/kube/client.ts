@@ -8,6 +8,9 @@ import { StoreshiftError } from "../../common/errors.js";
  * the server, TLS material and credentials; requests go straight through node:https so import and the
  * benchmark's raw baseline share exactly the same transport, and status codes stay visible.
  */
+/** Per request; STORESHIFT_KUBE_TIMEOUT_MS overrides it (a 10k-object list answers in about 2 s). */
+export const KUBE_REQUEST_TIMEOUT_MS = Number(process.env.STORESHIFT_KUBE_TIMEOUT_MS ?? 30_000);
+
 export class KubeRest {
   private readonly agent: Agent;
   private readonly base: URL;
@@ -87,6 +90,10 @@ export class KubeRest {
         },
       );
       req.on("error", (err) => reject(new StoreshiftError(`kubernetes ${method} ${path}: ${err.message}`)));
+      // an API server whose etcd died accepts the request and never answers: fail the step instead
+      req.setTimeout(KUBE_REQUEST_TIMEOUT_MS, () =>
+        req.destroy(new Error(`no answer within ${KUBE_REQUEST_TIMEOUT_MS} ms`)),
+      );
       if (payload) req.write(payload);
       req.end();
     });
