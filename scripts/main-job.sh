@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec node bin/storeshift.js run --backend local "$@"
+# @unstable: fault scenarios whose recovery races a restarting API server (docs/faults.md, findings)
+exec node bin/storeshift.js run --backend local --tags "not @unstable" "$@"
