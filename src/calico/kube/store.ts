@@ -95,16 +95,52 @@ export class CalicoKube {
     );
   }
 
-  /** Waits until the CRDs are really gone (their CRs are deleted with them). */
-  async waitCrdsGone(names: string[], timeoutMs = 180_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  /**
+   * Waits until the CRDs are really gone (their CRs are deleted with them). A CRD deleted while the
+   * API server was restarting, or before it was established, can sit in Terminating for minutes while
+   * the cleanup finalizer backs off; after `settleMs` storeshift finishes that finalizer's work itself:
+   * it deletes any instance left, and only when none is left does it drop the finalizer.
+   */
+  async waitCrdsGone(names: string[], timeoutMs = 180_000, settleMs = 20_000): Promise<void> {
+    const started = Date.now();
     for (;;) {
       const left = (await this.calicoCrdNames()).filter((n) => names.includes(n));
       if (left.length === 0) return;
-      if (Date.now() > deadline)
+      if (Date.now() - started > timeoutMs)
         throw new StoreshiftError(`delete Calico CRDs: still present: ${left.join(", ")}`);
+      if (Date.now() - started > settleMs) for (const name of left) await this.finishCrdCleanup(name);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  private async finishCrdCleanup(name: string): Promise<void> {
+    const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`;
+    const got = await this.rest.request("GET", path);
+    if (got.status === 404) return;
+    const crd = got.body as {
+      metadata: { deletionTimestamp?: string; finalizers?: string[] };
+      spec: { group: string; names: { plural: string } };
+    };
+    if (!crd.metadata.deletionTimestamp || (crd.metadata.finalizers ?? []).length === 0) return;
+    const list = await this.rest.request("GET", `/apis/${crd.spec.group}/v1/${crd.spec.names.plural}`);
+    const items = list.status === 200 ? ((list.body as { items?: KubeObject[] }).items ?? []) : [];
+    if (items.length > 0) {
+      for (const item of items) {
+        const ns = item.metadata.namespace ? `namespaces/${item.metadata.namespace}/` : "";
+        await this.rest.request(
+          "DELETE",
+          `/apis/${crd.spec.group}/v1/${ns}${crd.spec.names.plural}/${item.metadata.name}`,
+        );
+      }
+      return;
+    }
+    // no instance is left: the finalizer has nothing more to protect
+    const res = await this.rest.request("PUT", path, {
+      ...crd,
+      metadata: { ...crd.metadata, finalizers: [] },
+    });
+    if (res.status > 299 && res.status !== 404 && res.status !== 409)
+      throw new KubeError("PUT", `customresourcedefinitions/${name} (finalizers)`, res.status, res.body);
   }
 
   /** All objects of a kind in all namespaces; an absent CRD gives an empty list. */
