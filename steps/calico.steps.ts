@@ -7,6 +7,7 @@ import { type CalicoFixture, loadFixture, seedCalicoEtcd } from "../src/calico/f
 import { generateFixture, randomSeed } from "../src/calico/generate.js";
 import { type CrdManifest, loadCrdManifests } from "../src/calico/kube/crds.js";
 import { BuiltinMigrator, CalicoctlMigrator, type Migrator } from "../src/calico/migrator.js";
+import type { V3Object } from "../src/calico/model.js";
 import type { EtcdLine } from "../src/providers/etcd/local-etcd.js";
 import { step } from "./support/define.js";
 import type { StoreshiftWorld } from "./support/world.js";
@@ -38,6 +39,15 @@ async function seed(
   world.vars.set("calico:fixture", fixture);
   world.vars.set("calico:source", name);
   await world.record.phase("seed Calico etcd", () => seedCalicoEtcd(world.endpoints(name), fixture));
+}
+
+/** A Calico object of a kind, by "name" or "namespace/name", decoded from Kubernetes; undefined if absent. */
+async function findInKube(world: StoreshiftWorld, kind: string, ref: string): Promise<V3Object | undefined> {
+  const data = await readCalicoFromKube(world.kube().kubeConfig());
+  const [ns, name] = ref.includes("/") ? ref.split("/") : [undefined, ref];
+  return data.resources.find(
+    (r) => r.kind === kind && r.metadata.name === name && (ns === undefined || r.metadata.namespace === ns),
+  );
 }
 
 /** Runs a step's work and keeps its error for a later "it failed with" step instead of failing now. */
@@ -281,12 +291,7 @@ step(
     doc: "A Calico object of that kind and [namespace/]name is readable from the Kubernetes datastore, decoded to its v3 form.",
   },
   async function (kind: string, ref: string) {
-    const data = await readCalicoFromKube(this.kube().kubeConfig());
-    const [ns, name] = ref.includes("/") ? ref.split("/") : [undefined, ref];
-    const found = data.resources.find(
-      (r) => r.kind === kind && r.metadata.name === name && (ns === undefined || r.metadata.namespace === ns),
-    );
-    assert.ok(found, `${kind} ${ref} is not in Kubernetes`);
+    assert.ok(await findInKube(this, kind, ref), `${kind} ${ref} is not in Kubernetes`);
   },
 );
 
@@ -299,12 +304,7 @@ step(
     doc: "No Calico object of that kind and [namespace/]name is in Kubernetes: pins down a known upstream loss, so a release that fixes (or widens) it is noticed.",
   },
   async function (kind: string, ref: string) {
-    const data = await readCalicoFromKube(this.kube().kubeConfig());
-    const [ns, name] = ref.includes("/") ? ref.split("/") : [undefined, ref];
-    const found = data.resources.find(
-      (r) => r.kind === kind && r.metadata.name === name && (ns === undefined || r.metadata.namespace === ns),
-    );
-    assert.equal(found, undefined, `${kind} ${ref} is in Kubernetes`);
+    assert.equal(await findInKube(this, kind, ref), undefined, `${kind} ${ref} is in Kubernetes`);
   },
 );
 

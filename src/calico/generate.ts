@@ -1,3 +1,4 @@
+import { randomSeed, seededRandom } from "../common/random.js";
 import { type CalicoFixture, FIXTURE_FORMAT, type FixtureBlock } from "./fixture.js";
 import type { V3Object } from "./model.js";
 
@@ -7,23 +8,8 @@ import type { V3Object } from "./model.js";
  * callers print the seed so a failure can be replayed.
  */
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function randomSeed(): number {
-  return Math.floor(Math.random() * 2 ** 31);
-}
-
 export function generateFixture(count: number, seed: number): CalicoFixture {
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
   const nodeCount = Math.max(1, Math.min(250, Math.floor(count / 40)));
   const namespaces = Array.from(
@@ -165,3 +151,5 @@ export function fixtureSize(f: CalicoFixture): number {
     (f.ipam.config ? 1 : 0)
   );
 }
+
+export { randomSeed };
