@@ -40,7 +40,8 @@ function renderToolsFile(plan: GoBuildPlan): string {
   return `//go:build tools\n\npackage tools\n\nimport (\n${imports}\n)\n`;
 }
 
-async function go(args: string[], cwd: string, what: string): Promise<string> {
+/** Runs the Go toolchain (CGO off, modules from the proxy, no toolchain switch) with progress lines. */
+export async function go(args: string[], cwd: string, what: string): Promise<string> {
   const child = execa("go", args, {
     cwd,
     reject: false,

@@ -1,8 +1,9 @@
-import { constants } from "node:fs";
 import { access, cp, mkdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { buildDir, cachedBinaryPath } from "../../binaries/cache.js";
+import { go } from "../../binaries/go-build.js";
+import { isExecutable } from "../../binaries/locate.js";
 import { StoreshiftError } from "../../common/errors.js";
 import { log } from "../../common/log.js";
 
@@ -39,47 +40,19 @@ export type CalicoctlLocation =
   | { path: string; version: string; source: "env" | "cache" }
   | { missing: true; reason: string };
 
-async function executable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** STORESHIFT_CALICOCTL (a path) first, then the cache entry for the version. */
 export async function locateCalicoctl(version = DEFAULT_CALICOCTL_VERSION): Promise<CalicoctlLocation> {
   const fromEnv = process.env.STORESHIFT_CALICOCTL;
   if (fromEnv) {
-    if (await executable(fromEnv)) return { path: fromEnv, version, source: "env" };
+    if (await isExecutable(fromEnv)) return { path: fromEnv, version, source: "env" };
     return { missing: true, reason: `STORESHIFT_CALICOCTL=${fromEnv} is not an executable file` };
   }
   const cached = cachedBinaryPath("calicoctl", version);
-  if (await executable(cached)) return { path: cached, version, source: "cache" };
+  if (await isExecutable(cached)) return { path: cached, version, source: "cache" };
   return {
     missing: true,
     reason: `calicoctl ${version} is not built (${cached} missing); run \`storeshift calico install-calicoctl\``,
   };
-}
-
-async function go(args: string[], cwd: string, what: string): Promise<string> {
-  const res = await execa("go", args, {
-    cwd,
-    reject: false,
-    all: true,
-    stdin: "ignore",
-    env: { CGO_ENABLED: "0", GOFLAGS: "-mod=mod", GOTOOLCHAIN: "local" },
-  });
-  if (res.exitCode !== 0) {
-    const tail = (res.all ?? "")
-      .split("\n")
-      .filter((l) => !l.startsWith("go: downloading"))
-      .slice(-3)
-      .join(" | ");
-    throw new StoreshiftError(`${what}: go ${args[0]} failed (exit ${res.exitCode}): ${tail}`);
-  }
-  return res.stdout;
 }
 
 /** Relative directories named by `replace X => ./dir` lines. */
@@ -139,7 +112,7 @@ export async function installCalicoctl(
       `install calicoctl: unknown version ${version} (known: ${Object.keys(CALICO_RELEASES).join(", ")})`,
     );
   const target = cachedBinaryPath("calicoctl", version);
-  if (!options.force && (await executable(target))) return { path: target, seconds: 0, from: "cache" };
+  if (!options.force && (await isExecutable(target))) return { path: target, seconds: 0, from: "cache" };
   const started = Date.now();
   const dir = buildDir("calicoctl", version);
   const src = join(dir, "src");
