@@ -18,6 +18,8 @@ fi
 
 echo "== npm ci"
 npm ci --no-audit --no-fund
+echo "== build (dist/: the CLI and the step library run from it)"
+npm run build
 
 echo "== binaries: etcd 3.6 and kube-apiserver from the Go module proxy, cached by version outside the repo"
 node bin/storeshift.js install
