@@ -160,10 +160,8 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
       format: [
         "summary",
         ["html", join(runDir, "cucumber.html")],
-        ["junit", join(runDir, "cucumber-junit.xml")],
         ["message", join(runDir, "cucumber-messages.ndjson")],
       ],
-      formatOptions: { junit: { suiteName: "storeshift" } },
       worldParameters: {
         runDir,
         backend: backend.name,
