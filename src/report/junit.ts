@@ -19,8 +19,9 @@ function failureText(scenario: ScenarioResult): { message: string; body: string 
   const message =
     failedChecks.map((c) => `${c.name}: ${c.message ?? checkSummary(c)}`).join("; ") ||
     failedPhases.map((p) => `${p.name}: ${p.message ?? "failed"}`).join("; ") ||
+    scenario.reason ||
     "failed";
-  const lines: string[] = [];
+  const lines: string[] = scenario.reason ? [scenario.reason] : [];
   for (const phase of failedPhases) lines.push(`phase ${phase.name} failed: ${phase.message ?? ""}`);
   for (const check of failedChecks) {
     lines.push(`check ${check.name}: ${checkSummary(check)}`);
