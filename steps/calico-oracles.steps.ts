@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { ApiextensionsV1Api, CoreV1Api } from "@kubernetes/client-node";
+import { checkCompleteness } from "../src/oracles/calico/completeness.js";
+import { compareGolden, loadGolden, normalise, renderGolden } from "../src/oracles/calico/golden.js";
+import { checkIntegrity } from "../src/oracles/calico/integrity.js";
+import { readEtcdPrefix, readKubeCalico } from "../src/oracles/calico/read.js";
 import { step } from "./support/define.js";
+import type { StoreshiftWorld } from "./support/world.js";
 
 const area = "Calico: independent oracles";
 
@@ -65,5 +72,82 @@ step(
   async function (node: string, key: string, value: string) {
     const n = await this.kube().kubeConfig().makeApiClient(CoreV1Api).readNode({ name: node });
     assert.equal(n.metadata?.annotations?.[key], value, `Node ${node} annotation ${key}`);
+  },
+);
+
+/** Records an oracle's verdict in the report and fails the step on any finding. */
+function verdict(world: StoreshiftWorld, name: string, findings: string[], passed: string): void {
+  const message =
+    findings.length === 0 ? passed : `${findings.length} finding(s): ${findings.slice(0, 5).join("; ")}`;
+  world.record.checks.push({ name, status: findings.length === 0 ? "passed" : "failed", message });
+  world.log(`${name}: ${message}`);
+  assert.deepEqual(findings, [], `${name}: ${message}`);
+}
+
+step(
+  "Then",
+  "Kubernetes matches the golden target for {string}",
+  {
+    area,
+    example: 'Then Kubernetes matches the golden target for "calico/dataset.yaml"',
+    doc: "Reads every Calico CR and the Calico annotations of core/v1 Nodes with the plain Kubernetes client, normalises (docs/oracles.md) and compares field by field with the reviewed fixtures/calico/golden/<fixture>.yaml. What Kubernetes held is saved as golden-actual-<fixture>.yaml with the scenario.",
+  },
+  async function (fixture: string) {
+    const file = basename(fixture);
+    const golden = await loadGolden(await this.fixturePath(join("calico", "golden", file)));
+    const actual = normalise(await readKubeCalico(this.kube().kubeConfig()), fixture);
+    const saved = join(await this.ensureArtifactDir(), `golden-actual-${file}`);
+    await writeFile(saved, renderGolden(actual));
+    this.record.artifacts.push(saved);
+    const differences = compareGolden(golden, actual);
+    verdict(
+      this,
+      `golden target ${fixture}`,
+      differences,
+      `${golden.objects.length} objects and ${golden.nodes.length} Nodes as reviewed`,
+    );
+  },
+);
+
+step(
+  "Then",
+  "every Calico key of etcd {string} reached Kubernetes or is on the exclusion list",
+  {
+    area,
+    example: 'Then every Calico key of etcd "source" reached Kubernetes or is on the exclusion list',
+    doc: "Completeness by raw scan: each /calico/resources/v3/projectcalico.org/ and /calico/ipam/v2/ key in etcd has its object in Kubernetes (renamed with its node), or its kind is on the documented exclusion list (docs/oracles.md).",
+  },
+  async function (name: string) {
+    const endpoints = this.endpoints(name);
+    const source = [
+      ...(await readEtcdPrefix(endpoints, "/calico/resources/v3/projectcalico.org/")),
+      ...(await readEtcdPrefix(endpoints, "/calico/ipam/v2/")),
+    ];
+    const result = checkCompleteness(source, await readKubeCalico(this.kube().kubeConfig()));
+    verdict(
+      this,
+      "completeness by raw scan",
+      result.missing.map((m) => `${m.key}: ${m.problem}`),
+      `${result.migrated.length} keys migrated, ${result.excluded.length} excluded with their reason`,
+    );
+  },
+);
+
+step(
+  "Then",
+  "every reference in the Calico objects in Kubernetes resolves",
+  {
+    area,
+    example: "Then every reference in the Calico objects in Kubernetes resolves",
+    doc: "Referential integrity: block and virtual affinities, block attributes (handle_id, secondary.node, alternateOwnerAttrs.node), per-node configurations and policy tiers name a Kubernetes Node, handle or tier that exists; each handle's per-block count equals the block's allocations to it.",
+  },
+  async function () {
+    const dangling = checkIntegrity(await readKubeCalico(this.kube().kubeConfig()));
+    verdict(
+      this,
+      "referential integrity",
+      dangling.map((d) => `${d.object}: ${d.problem}`),
+      "every reference resolves",
+    );
   },
 );

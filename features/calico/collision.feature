@@ -12,6 +12,7 @@ Feature: One-to-one: two etcd Nodes that map to one Kubernetes Node
     And I try to export the etcd datastore
     Then it was refused with "collision: etcd Nodes node4 and node5 both map to Node node4"
     And Kubernetes got nothing from the migration
+    And the lock state is etcd "locked" and Kubernetes "absent"
 
   Scenario: import refuses a file that holds both (made with calicoctl's quirks) before it writes
     Given storeshift's migrator keeps calicoctl's quirks
@@ -21,6 +22,7 @@ Feature: One-to-one: two etcd Nodes that map to one Kubernetes Node
     And I try to import the export into Kubernetes
     Then it was refused with "more than one entry for Node node4"
     And Kubernetes got nothing from the migration
+    And the lock state is etcd "locked" and Kubernetes "absent"
 
   Scenario: with calicoctl's quirks the last etcd Node wins (upstream behaviour, kept on request)
     Given storeshift's migrator keeps calicoctl's quirks
@@ -28,3 +30,5 @@ Feature: One-to-one: two etcd Nodes that map to one Kubernetes Node
     And I export the etcd datastore
     And I import the export into Kubernetes
     Then the Kubernetes Node "node4" has the annotation "projectcalico.org/IPv4Address" = "1.2.3.5/24"
+    And Kubernetes matches the golden target for "calico/node-collision.yaml"
+    And the lock state is etcd "locked" and Kubernetes "locked"
