@@ -8,7 +8,6 @@ import {
   lockEtcd,
   rollback,
   unlockKube,
-  withEtcd,
   withKube,
 } from "../src/calico/api.js";
 import type { CrdManifest } from "../src/calico/kube/crds.js";
