@@ -2,14 +2,7 @@ import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { defineParameterType } from "@cucumber/cucumber";
 import { KubeConfig } from "@kubernetes/client-node";
-import {
-  exportFromEtcd,
-  importToKube,
-  lockEtcd,
-  rollback,
-  unlockKube,
-  withKube,
-} from "../src/calico/api.js";
+import { exportFromEtcd, importToKube, lockEtcd, rollback, unlockKube, withKube } from "../src/calico/api.js";
 import type { CrdManifest } from "../src/calico/kube/crds.js";
 import { errorMessage } from "../src/common/errors.js";
 import { makeTempDir } from "../src/common/temp.js";
