@@ -94,11 +94,12 @@ step(
   },
   async function (fixture: string) {
     const file = basename(fixture);
-    const golden = await loadGolden(await this.fixturePath(join("calico", "golden", file)));
+    // saved first: recording a new golden target starts from this file
     const actual = normalise(await readKubeCalico(this.kube().kubeConfig()), fixture);
     const saved = join(await this.ensureArtifactDir(), `golden-actual-${file}`);
     await writeFile(saved, renderGolden(actual));
     this.record.artifacts.push(saved);
+    const golden = await loadGolden(await this.fixturePath(join("calico", "golden", file)));
     const differences = compareGolden(golden, actual);
     verdict(
       this,
