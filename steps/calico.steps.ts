@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { prepareKubeTarget, readCalicoFromKube, rollback } from "../src/calico/api.js";
+import type { QuirkMode } from "../src/calico/export/build.js";
 import { type CalicoFixture, loadFixture, seedCalicoEtcd } from "../src/calico/fixture.js";
 import { generateFixture, randomSeed } from "../src/calico/generate.js";
 import { type CrdManifest, loadCrdManifests } from "../src/calico/kube/crds.js";
@@ -22,7 +23,8 @@ function migrator(world: StoreshiftWorld, etcdName: string): Migrator {
   if (chosen.startsWith("calicoctl="))
     return new CalicoctlMigrator(chosen.slice("calicoctl=".length), stores);
   const crds = world.vars.get("calico:crds") as CrdManifest[] | undefined;
-  return new BuiltinMigrator(stores, crds ? { crds } : {});
+  const mode = world.vars.get("calico:mode") as QuirkMode | undefined;
+  return new BuiltinMigrator(stores, { ...(crds ? { crds } : {}), ...(mode ? { mode } : {}) });
 }
 
 function sourceName(world: StoreshiftWorld): string {

@@ -6,6 +6,7 @@ import "./support/store-views.js";
 import "./stores.steps.js";
 import "./diff.steps.js";
 import "./calico.steps.js";
+import "./calico-oracles.steps.js";
 import "./etcd-v2v3.steps.js";
 import "./faults.steps.js";
 import { setWorldConstructor } from "@cucumber/cucumber";
