@@ -7,6 +7,7 @@ import "./stores.steps.js";
 import "./diff.steps.js";
 import "./calico.steps.js";
 import "./etcd-v2v3.steps.js";
+import "./etcd-oracles.steps.js";
 import "./faults.steps.js";
 import { setWorldConstructor } from "@cucumber/cucumber";
 import { docsOnly } from "./support/define.js";
