@@ -43,7 +43,9 @@ function fail(world: StoreshiftWorld, name: string, differences: Difference[]): 
     const first = differences
       .filter((d) => d.class !== "accounted")
       .slice(0, 4)
-      .map((d) => `${d.class} ${d.id}${d.path ? ` ${d.path}` : ""} [${d.kind}]${d.note ? ` (${d.note})` : ""}`);
+      .map(
+        (d) => `${d.class} ${d.id}${d.path ? ` ${d.path}` : ""} [${d.kind}]${d.note ? ` (${d.note})` : ""}`,
+      );
     throw new Error(`${name}: ${check.message}; first: ${first.join("; ")}`);
   }
 }
