@@ -2,7 +2,11 @@ import { rm } from "node:fs/promises";
 import type { TtlPolicy } from "../src/etcd-v2v3/expected.js";
 import { loadFixture, seedV2 } from "../src/etcd-v2v3/fixture.js";
 import { migrateOffline, type OfflineMigrationResult, rollbackOffline } from "../src/etcd-v2v3/offline.js";
-import { migrateOnline, type OnlineMigrationResult } from "../src/etcd-v2v3/online.js";
+import {
+  migrateOnline,
+  type OnlineMigrationOptions,
+  type OnlineMigrationResult,
+} from "../src/etcd-v2v3/online.js";
 import { rollbackOnline } from "../src/etcd-v2v3/rollback.js";
 import { readV2Tree, v2Set } from "../src/etcd-v2v3/v2-client.js";
 import { verifyMigration } from "../src/etcd-v2v3/verify.js";
@@ -15,12 +19,23 @@ function v2Endpoint(world: StoreshiftWorld, name: string): string {
   return world.endpoints(name)[0] ?? "";
 }
 
-async function onlineMigration(world: StoreshiftWorld, name: string, ttlPolicy: TtlPolicy): Promise<void> {
+/** `tuning`: transaction size and concurrency, and a progress hook a step can act on. */
+export async function onlineMigration(
+  world: StoreshiftWorld,
+  name: string,
+  ttlPolicy: TtlPolicy,
+  tuning: Pick<OnlineMigrationOptions, "txnOps" | "concurrency" | "onProgress"> = {},
+): Promise<void> {
   const result = await migrateOnline({
     v2Endpoint: v2Endpoint(world, name),
     v3Endpoints: world.endpoints(name),
     ttlPolicy,
-    onProgress: (done, total) => world.record.progress("migrate online", done, total),
+    txnOps: tuning.txnOps,
+    concurrency: tuning.concurrency,
+    onProgress: (done, total) => {
+      world.record.progress("migrate online", done, total);
+      tuning.onProgress?.(done, total);
+    },
   });
   world.vars.set(`etcd:online:${name}`, result);
 }

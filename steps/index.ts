@@ -8,6 +8,7 @@ import "./diff.steps.js";
 import "./calico.steps.js";
 import "./calico-oracles.steps.js";
 import "./etcd-v2v3.steps.js";
+import "./etcd-oracles.steps.js";
 import "./faults.steps.js";
 import { setWorldConstructor } from "@cucumber/cucumber";
 import { docsOnly } from "./support/define.js";
