@@ -4,6 +4,7 @@ import { join, relative } from "node:path";
 import { ensureBinary } from "../binaries/install.js";
 import { isMissing, locate } from "../binaries/locate.js";
 import { tryOutput } from "../binaries/run-tool.js";
+import { throwIfAborted } from "../common/attempt.js";
 import { errorMessage, StoreshiftError, wrapError } from "../common/errors.js";
 import { log } from "../common/log.js";
 import { makeTempDir } from "../common/temp.js";
@@ -109,7 +110,10 @@ export async function runEtcdctlMigrate(options: {
   transformer?: string;
   timeoutMs?: number;
   measureMemory?: boolean;
+  /** Kills etcdctl's process group when it aborts (a cancelled migration). */
+  signal?: AbortSignal;
 }): Promise<EtcdctlMigrateRun> {
+  throwIfAborted(options.signal, `etcdctl migrate --data-dir=${options.dataDir}`);
   const args = ["migrate", `--data-dir=${options.dataDir}`];
   if (options.walDir) args.push(`--wal-dir=${options.walDir}`);
   if (options.noTtl) args.push("--no-ttl");
@@ -155,10 +159,18 @@ export async function runEtcdctlMigrate(options: {
     refused = `no result after ${options.timeoutMs ?? 600_000} ms`;
     killGroup();
   }, options.timeoutMs ?? 600_000);
+  const onAbort = () => {
+    refused = `cancelled (${errorMessage(options.signal?.reason)})`;
+    killGroup();
+  };
+  options.signal?.addEventListener("abort", onAbort, { once: true });
   const exitCode = await new Promise<number>((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code) => resolve(code ?? -1));
-  }).finally(() => clearTimeout(timer));
+  }).finally(() => {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+  });
   if (refused)
     throw new StoreshiftError(`etcdctl migrate --data-dir=${options.dataDir}: refused: ${refused}`);
   const rss = stderr.match(/Maximum resident set size \(kbytes\):\s*(\d+)/);
@@ -261,6 +273,8 @@ export interface OfflineMigrationOptions {
   ttlSafetyMs?: number;
   healthTimeoutMs?: number;
   measureMemory?: boolean;
+  /** Cancels the roll: no member is stopped or migrated after it aborts; a running etcdctl is killed. */
+  signal?: AbortSignal;
 }
 
 export interface MemberMigration {
@@ -382,6 +396,7 @@ export async function migrateOffline(
   try {
     for (const member of cluster.members) {
       const where = `${op}: member ${member.name}`;
+      throwIfAborted(options.signal, where);
       let t = Date.now();
       await member.stop();
       const stopMs = Date.now() - t;
@@ -399,6 +414,7 @@ export async function migrateOffline(
           noTtl: options.noTtl,
           transformer: options.transformer,
           measureMemory: options.measureMemory,
+          signal: options.signal,
         });
         if (!migrateSucceeded(run)) {
           const said = (

@@ -1,4 +1,5 @@
 import type { Etcd3, ICompare, IRequestOp, ITxnResponse } from "etcd3";
+import { throwIfAborted } from "../common/attempt.js";
 import { StoreshiftError, wrapError } from "../common/errors.js";
 import {
   DEFAULT_MAX_REQUEST_BYTES,
@@ -29,6 +30,8 @@ export interface OnlineMigrationOptions extends MappingOptions {
   concurrency?: number;
   /** Called after each transaction with the keys written so far and the keys to write in all. */
   onProgress?: (done: number, total: number) => void;
+  /** Cancels the run: no Txn or lease grant is sent after it aborts (common/attempt.ts). */
+  signal?: AbortSignal;
 }
 
 /** One key the migrator wrote (or found already written with the same value). */
@@ -130,7 +133,10 @@ async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<
     );
   }
 
+  throwIfAborted(options.signal, `${op}: connect to ${options.v3Endpoints.join(",")}`);
   const client = connectV3(options.v3Endpoints);
+  const closeOnAbort = () => client.close();
+  options.signal?.addEventListener("abort", closeOnAbort, { once: true });
   try {
     // all v2 keys start with "/", so only `<prefix>/` can collide
     const scanStarted = Date.now();
@@ -175,7 +181,7 @@ async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<
     // v3 revisions then follow the order v2 last modified the keys in
     pending.sort((a, b) => a.modifiedIndex - b.modifiedIndex);
     const writeStarted = Date.now();
-    const leaseOf = await grantLeases(client, pending, result);
+    const leaseOf = await grantLeases(client, pending, result, options.signal);
     const batches = splitBatches(pending, txnOps, maxRequestBytes);
     let next = 0;
     let done = 0;
@@ -183,7 +189,7 @@ async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<
       for (let i = next++; i < batches.length; i = next++) {
         const batch = batches[i];
         if (!batch) continue;
-        await writeBatch(client, batch, leaseOf, result);
+        await writeBatch(client, batch, leaseOf, result, options.signal);
         done += batch.length;
         options.onProgress?.(done, pending.length);
       }
@@ -206,6 +212,7 @@ async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<
     result.durationMs = Date.now() - started;
     return result;
   } finally {
+    options.signal?.removeEventListener("abort", closeOnAbort);
     client.close();
   }
 }
@@ -230,12 +237,14 @@ async function grantLeases(
   client: Etcd3,
   pending: ExpectedKv[],
   result: OnlineMigrationResult,
+  signal: AbortSignal | undefined,
 ): Promise<Map<number, string>> {
   const byTtl = new Map<number, string>();
   const counts = new Map<number, number>();
   for (const kv of pending)
     if (kv.leaseTtl !== undefined) counts.set(kv.leaseTtl, (counts.get(kv.leaseTtl) ?? 0) + 1);
   for (const [ttl, keys] of [...counts].sort((a, b) => a[0] - b[0])) {
+    throwIfAborted(signal, `grant a lease of ${ttl} s`);
     const granted = await client.leaseClient.leaseGrant({ TTL: ttl, ID: 0 });
     const id = String(granted.ID);
     byTtl.set(ttl, id);
@@ -276,9 +285,11 @@ async function writeBatch(
   batch: ExpectedKv[],
   leaseOf: Map<number, string>,
   result: OnlineMigrationResult,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   let remaining = batch;
   while (remaining.length > 0) {
+    throwIfAborted(signal, `txn of ${remaining.length} puts from ${remaining[0]?.key}`);
     const keys = remaining.map((kv) => Buffer.from(kv.key, "utf8"));
     const compare: ICompare[] = keys.map((key) => ({
       key,
