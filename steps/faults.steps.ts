@@ -405,6 +405,8 @@ step(
     await attemptPhase(this, "offline migration", async (signal) => {
       const result = await migrateOffline(this.etcd(name), { backupRoot, signal });
       this.vars.set(`etcd:offline:${name}`, result);
+      if (result.unverifiedMembers.length > 0)
+        this.log(`offline migration: not serving at the final check: ${result.unverifiedMembers.join(", ")}`);
       if (result.discrepancies.length > 0)
         throw new Error(`offline migration of ${name}: ${result.discrepancies.length} discrepancies`);
     });

@@ -1,6 +1,7 @@
-import type { Etcd3, ICompare, IRequestOp, ITxnResponse } from "etcd3";
+import { type Etcd3, type ICompare, type IRequestOp, type ITxnResponse, isRecoverableError } from "etcd3";
 import { throwIfAborted } from "../common/attempt.js";
-import { StoreshiftError, wrapError } from "../common/errors.js";
+import { errorMessage, StoreshiftError, wrapError } from "../common/errors.js";
+import { sleep } from "../common/wait.js";
 import {
   DEFAULT_MAX_REQUEST_BYTES,
   type ExclusionReason,
@@ -232,6 +233,37 @@ function classifyExisting(kv: ExpectedKv, found: V3Kv, result: OnlineMigrationRe
   }
 }
 
+/** How long a Txn is retried while etcd is unreachable (a restart); STORESHIFT_ETCD_RECONNECT_MS. */
+export const RECONNECT_WINDOW_MS = Number(process.env.STORESHIFT_ETCD_RECONNECT_MS ?? 15_000);
+
+/** Connection-level failures: the request may or may not have reached etcd, and etcd may come back. */
+function isConnectionLoss(err: unknown): boolean {
+  if (err instanceof Error && (isRecoverableError(err) || err.name === "BrokenCircuitError")) return true;
+  return /UNAVAILABLE|No connection established|ECONNREFUSED|ECONNRESET|circuit/i.test(errorMessage(err));
+}
+
+/**
+ * Sends a Txn again after a lost connection until etcd answers or the window closes (faults finding
+ * 9: a restart between batches failed the run). Safe because every put is guarded by
+ * `create_revision == 0`: if the lost Txn was applied after all, the resend's guard fails, its failure
+ * branch reads the keys back, and they are classified as already present with the same value.
+ */
+async function txnAcrossReconnect(
+  send: () => Promise<ITxnResponse>,
+  signal: AbortSignal | undefined,
+): Promise<ITxnResponse> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      return await send();
+    } catch (err) {
+      if (!isConnectionLoss(err) || Date.now() - started > RECONNECT_WINDOW_MS) throw err;
+      await sleep(250);
+      throwIfAborted(signal, "txn resent after a lost connection");
+    }
+  }
+}
+
 /** One lease per distinct TTL; keys under a TTL dir already carry their ancestors' earliest expiry. */
 async function grantLeases(
   client: Etcd3,
@@ -305,7 +337,10 @@ async function writeBatch(
       },
     }));
     const failure: IRequestOp[] = keys.map((key) => ({ request_range: { key } }));
-    const response: ITxnResponse = await client.kv.txn({ compare, success, failure });
+    const response: ITxnResponse = await txnAcrossReconnect(
+      () => client.kv.txn({ compare, success, failure }),
+      signal,
+    );
     result.txns++;
     if (response.succeeded) {
       const revision = Number(response.header.revision);
