@@ -27,6 +27,8 @@ export interface ImportOptions {
   concurrency?: number;
   /** "upstream" reproduces calicoctl's quirks (byte split on "===\n", empty IPAM is an error). */
   mode?: QuirkMode;
+  /** Cancels the import: no request is sent after it aborts (common/attempt.ts). */
+  signal?: AbortSignal;
 }
 
 export interface ImportResult {
