@@ -8,6 +8,7 @@ import type { Tool } from "../binaries/locate.js";
 import { InputError, StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
 import { type BackendRequest, chooseBackend } from "../providers/backend.js";
+import { assertDisposable, useExistingCluster } from "../providers/existing/existing-cluster.js";
 import { RESULT_SCHEMA_VERSION, type RunResult, type ScenarioResult } from "../report/result.js";
 import { writeRunReports } from "./write-run-reports.js";
 
@@ -25,6 +26,8 @@ export interface RunOptions {
   reportDir: string;
   fixtureRoot?: string;
   runId?: string;
+  /** `--backend existing` only: the person running declares the cluster disposable (the label must too). */
+  disposable?: boolean;
   /** A run in which nothing ran exits 0 instead of 2 (a job that only lists what it would need). */
   allowNotRun?: boolean;
 }
@@ -135,6 +138,13 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
     throw new StoreshiftError(`run: ${stepsEntry} is missing; run \`npm run build\``);
 
   const backend = await chooseBackend(o.backend);
+  if (backend.name === "existing") {
+    // before any binary, report dir or scenario: scenarios delete Calico's CRDs and Nodes there
+    await assertDisposable(
+      useExistingCluster({ context: process.env.STORESHIFT_KUBE_CONTEXT }),
+      o.disposable === true,
+    );
+  }
   const versions: Record<string, string> = {
     storeshift: process.env.npm_package_version ?? "0.1.0",
     node: process.version,

@@ -33,9 +33,12 @@ export const runCommand: Command = {
   name: "run",
   usage: `storeshift run [paths...] [--tags EXPR] [--name REGEX]... [--backend auto|local|docker|existing]
                 [--parallel N] [--shard i/n] [--keep never|on-failure|always]
-                [--migrator builtin|calicoctl=PATH] [--report-dir DIR] [--allow-not-run]
+                [--migrator builtin|calicoctl=PATH] [--report-dir DIR] [--allow-not-run] [--disposable]
 
 Runs the bundled features (default) or the given .feature files/dirs (file:line selects one scenario).
+--backend existing uses the cluster of KUBECONFIG (context STORESHIFT_KUBE_CONTEXT, else the current
+one), where scenarios delete every Calico CRD and Nodes: it runs only when the cluster is declared
+disposable by both --disposable and the label storeshift.io/disposable=true on namespace kube-system.
 Exit codes: 0 every scenario that ran passed and at least one ran (not-run scenarios are listed,
 never counted as passed), 1 a scenario failed, 2 nothing ran (no scenario matched, or every selected
 one was not run; --allow-not-run makes that 0) or the run could not start (bad flag, no backend,
@@ -54,6 +57,7 @@ missing binary).`,
         migrator: { type: "string", default: "builtin" },
         "report-dir": { type: "string", default: "reports" },
         "allow-not-run": { type: "boolean", default: false },
+        disposable: { type: "boolean", default: false },
       },
       true,
     );
@@ -74,6 +78,7 @@ missing binary).`,
       migrator: parseMigrator(String(values.migrator)),
       reportDir: String(values["report-dir"]),
       allowNotRun: values["allow-not-run"] === true,
+      disposable: values.disposable === true,
     });
     return finishRun(outcome);
   },
