@@ -140,6 +140,25 @@ step(
 
 step(
   "Given",
+  "Calico's real CRDs from STORESHIFT_CALICO_CRDS",
+  {
+    area,
+    example: "Given Calico's real CRDs from STORESHIFT_CALICO_CRDS",
+    doc: "Like the step above, from the directory STORESHIFT_CALICO_CRDS names (`.ci/run` sets it); when it is unset the scenario is not run, with that reason.",
+  },
+  async function () {
+    const dir = process.env.STORESHIFT_CALICO_CRDS;
+    if (!dir) {
+      this.record.reason = "needs Calico's real CRDs: STORESHIFT_CALICO_CRDS is not set";
+      return "skipped";
+    }
+    this.vars.set("calico:crds", await loadCrdManifests(resolve(dir)));
+    return undefined;
+  },
+);
+
+step(
+  "Given",
   "the Kubernetes Node {string} is missing",
   {
     area,
