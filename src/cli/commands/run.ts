@@ -1,5 +1,6 @@
 import { cpus } from "node:os";
 import { InputError } from "../../common/errors.js";
+import { formatMigratorSpec, loadMigratorModule, parseMigratorSpec } from "../../migrator-module/module.js";
 import { parseBackend } from "../../providers/backend.js";
 import { consoleSummary } from "../../runner/console-summary.js";
 import { type KeepPolicy, parseShard, runSuites } from "../../runner/run-suites.js";
@@ -17,20 +18,25 @@ export function parseParallel(value: string): number {
   return n;
 }
 
-export function parseMigrator(value: string): string {
-  if (value === "builtin" || /^calicoctl=.+/.test(value)) return value;
-  throw new InputError(`run: --migrator ${value}: expected builtin or calicoctl=PATH`);
+/** Checks `--migrator`; a module is loaded now, so a bad one stops the run before any store starts. */
+export async function parseMigrator(value: string): Promise<string> {
+  const spec = parseMigratorSpec(value, "run: --migrator");
+  if (spec.kind === "module") await loadMigratorModule(spec);
+  return formatMigratorSpec(spec);
 }
 
 export const runCommand: Command = {
   name: "run",
   usage: `storeshift run [paths...] [--tags EXPR] [--name REGEX]... [--backend auto|local|docker|existing]
                 [--parallel N] [--shard i/n] [--keep never|on-failure|always]
-                [--migrator builtin|calicoctl=PATH] [--report-dir DIR]
+                [--migrator builtin|calicoctl=PATH|module=PATH[#EXPORT]] [--report-dir DIR]
 
 Runs the bundled features (default) or the given .feature files/dirs (file:line selects one scenario).
 Exit codes: 0 every scenario passed (not-run scenarios are listed, never counted as passed),
-1 a scenario failed, 2 the run could not start (bad flag, no backend, missing binary).`,
+1 a scenario failed, 2 the run could not start (bad flag, no backend, missing binary).
+--migrator module=PATH[#EXPORT] drives the scenarios with a JavaScript module's migrators (the
+export, default "default", has calico(stores, builtin) and/or etcdV2V3(builtin) factories returning
+the Migrator and V2V3Migrator interfaces); see docs/selftest.md.`,
   async run(argv) {
     const { values, positionals } = parseFlags(
       "run",
@@ -61,7 +67,7 @@ Exit codes: 0 every scenario passed (not-run scenarios are listed, never counted
       parallel,
       shard: values.shard === undefined ? undefined : parseShard(String(values.shard)),
       keep: parseKeep(String(values.keep)),
-      migrator: parseMigrator(String(values.migrator)),
+      migrator: await parseMigrator(String(values.migrator)),
       reportDir: String(values["report-dir"]),
     });
     process.stdout.write(consoleSummary(outcome.result, outcome.runDir));
