@@ -25,6 +25,8 @@ export interface RunOptions {
   reportDir: string;
   fixtureRoot?: string;
   runId?: string;
+  /** Stop at the first failed scenario; the rest are reported as skipped. */
+  failFast?: boolean;
 }
 
 export interface RunOutcome {
@@ -157,6 +159,7 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
       name: o.names ?? [],
       parallel: o.parallel > 1 ? o.parallel : 0,
       shard: o.shard ?? "",
+      failFast: o.failFast ?? false,
       format: [
         "summary",
         ["html", join(runDir, "cucumber.html")],

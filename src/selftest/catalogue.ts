@@ -19,6 +19,13 @@ export interface MutantEntry {
    * Only mutants a @smoke scenario catches belong here.
    */
   fast?: string[];
+  /**
+   * Full subset: when the mutant breaks only a step some scenarios take (rollback), the tag that
+   * selects every scenario taking it; the others behave exactly as on the builtin, so they are not run.
+   */
+  onlyTagged?: string;
+  /** Full subset: only these feature files of its migration (the others never call what it breaks). */
+  onlyFeatures?: string[];
 }
 
 const FORWARD_SMOKE = "features/calico/forward.feature:11";
@@ -30,13 +37,13 @@ export const MUTANTS: MutantEntry[] = [
     migration: "calico",
     bugClass: "lock no-op",
     shouldBeCaughtBy: "export's lock check (forward scenarios)",
-    fast: [FORWARD_SMOKE],
   },
   {
     name: "rollback-leaves-etcd-locked",
     migration: "calico",
     bugClass: "lock left set (rollback)",
     shouldBeCaughtBy: "final lock state asserted after rollback (deliverable 2)",
+    onlyTagged: "@rollback",
   },
   {
     name: "unlock-kube-noop",
@@ -128,6 +135,7 @@ export const MUTANTS: MutantEntry[] = [
     migration: "calico",
     bugClass: "CRD left behind on rollback",
     shouldBeCaughtBy: "Kubernetes holds no Calico objects after rollback (rollback.feature)",
+    onlyTagged: "@rollback",
   },
   {
     name: "online-ttl-key-skipped",
@@ -135,6 +143,7 @@ export const MUTANTS: MutantEntry[] = [
     bugClass: "TTL key skipped",
     shouldBeCaughtBy: "online verification / hand-written expected trees (deliverable 1)",
     fast: [ONLINE_SHAPES_SMOKE],
+    onlyFeatures: ["online.feature"],
   },
   {
     name: "online-value-encoding",
@@ -142,42 +151,53 @@ export const MUTANTS: MutantEntry[] = [
     bugClass: "value encoding broken",
     shouldBeCaughtBy: "online verification / hand-written expected trees (deliverable 1)",
     fast: [ONLINE_SHAPES_SMOKE],
+    onlyFeatures: ["online.feature"],
   },
   {
     name: "online-v2-consumed",
     migration: "etcd-v2v3",
     bugClass: "source modified",
     shouldBeCaughtBy: "v2 unchanged check (online verification)",
+    fast: [ONLINE_SHAPES_SMOKE],
+    onlyFeatures: ["online.feature"],
   },
   {
     name: "online-overwrites-existing",
     migration: "etcd-v2v3",
     bugClass: "existing v3 key overwritten",
     shouldBeCaughtBy: "collision scenario; concurrent v3 writer (deliverable 4)",
+    onlyFeatures: ["online.feature"],
   },
   {
     name: "online-rollback-deletes-found",
     migration: "etcd-v2v3",
     bugClass: "rollback deletes found keys",
     shouldBeCaughtBy: "rollback after a re-run (deliverable 4)",
+    onlyFeatures: ["online.feature"],
+    onlyTagged: "@rollback",
   },
   {
     name: "online-rollback-incomplete",
     migration: "etcd-v2v3",
     bugClass: "rollback incomplete",
     shouldBeCaughtBy: "online round trip (online.feature @rollback)",
+    onlyFeatures: ["online.feature"],
+    onlyTagged: "@rollback",
   },
   {
     name: "offline-member-skipped",
     migration: "etcd-v2v3",
     bugClass: "member skipped in an offline roll",
     shouldBeCaughtBy: "3-member offline roll checking every member (deliverable 4)",
+    onlyFeatures: ["offline.feature"],
   },
   {
     name: "offline-rollback-noop",
     migration: "etcd-v2v3",
     bugClass: "rollback restores nothing",
     shouldBeCaughtBy: "offline rollback round trip (offline.feature @rollback)",
+    onlyFeatures: ["offline.feature"],
+    onlyTagged: "@rollback",
   },
 ];
 

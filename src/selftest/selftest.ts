@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync } from "node:fs";
+import { createWriteStream, existsSync, readdirSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -18,6 +18,8 @@ export interface SelftestOptions {
   mutants?: string[];
   reportDir: string;
   backend: string;
+  /** Run every scenario for each mutant (lists every catcher) instead of stopping at the first catch. */
+  everyCatch?: boolean;
   /** Per `storeshift run`; a run past it is killed and counts as an error. */
   runTimeoutMs?: number;
 }
@@ -28,6 +30,7 @@ interface RunPlan {
   paths: string[];
   tags: string;
   migrator: string;
+  failFast?: boolean;
 }
 
 export interface ScenarioRef {
@@ -61,6 +64,8 @@ export interface MutantOutcome {
 
 export interface SelftestReport {
   subset: Subset;
+  /** Each mutant's run stopped at its first catch, so `caughtBy` names one scenario. */
+  failFast: boolean;
   startedAt: string;
   durationMs: number;
   reportDir: string;
@@ -72,6 +77,23 @@ export interface SelftestReport {
 
 const FULL_TAGS = "not @real-calicoctl";
 const FEATURES: Record<Migration, string> = { calico: "features/calico", "etcd-v2v3": "features/etcd-v2v3" };
+/**
+ * With --fail-fast a caught mutant stops at its first failure, so the scenarios that catch most and
+ * cost least go first; every other feature file of the directory follows in name order.
+ */
+const FIRST: Record<Migration, string[]> = {
+  calico: ["forward.feature", "rollback.feature"],
+  "etcd-v2v3": ["online.feature", "offline.feature"],
+};
+
+/** A migration's feature files, cheapest-and-likeliest catchers first. */
+export function suiteFiles(migration: Migration, root: string): string[] {
+  const dir = join(root, FEATURES[migration]);
+  const names = readdirSync(dir).filter((f) => f.endsWith(".feature"));
+  const first = FIRST[migration].filter((f) => names.includes(f));
+  const rest = names.filter((f) => !first.includes(f)).sort();
+  return [...first, ...rest].map((f) => join(dir, f));
+}
 
 function key(s: { feature: string; name: string }): string {
   return `${s.feature}: ${s.name}`;
@@ -90,10 +112,21 @@ export function selectMutants(subset: Subset, names?: string[]): MutantEntry[] {
   return subset === "fast" ? MUTANTS.filter((m) => m.fast) : MUTANTS;
 }
 
-/** Fast: the @smoke scenarios that catch it; full: its migration's whole bundled suite. */
-export function planFor(m: MutantEntry, subset: Subset, root: string): Omit<RunPlan, "label" | "migrator"> {
+/**
+ * Fast: the @smoke scenarios that catch it. Full: its migration's bundled suite, narrowed only to the
+ * scenarios that call what it breaks (the others run the builtin's code and cannot differ).
+ */
+export function planFor(
+  m: MutantEntry,
+  subset: Subset,
+  root: string,
+  files: (migration: Migration, root: string) => string[] = suiteFiles,
+): Omit<RunPlan, "label" | "migrator"> {
   if (subset === "fast" && m.fast) return { paths: m.fast.map((p) => join(root, p)), tags: "@smoke" };
-  return { paths: [join(root, FEATURES[m.migration])], tags: FULL_TAGS };
+  const all = files(m.migration, root);
+  const only = m.onlyFeatures;
+  const paths = only ? all.filter((p) => only.some((f) => p.endsWith(`/${f}`))) : all;
+  return { paths, tags: m.onlyTagged ? `${m.onlyTagged} and ${FULL_TAGS}` : FULL_TAGS };
 }
 
 function failureMessage(s: ScenarioResult): string | undefined {
@@ -132,6 +165,7 @@ async function runOnce(
     plan.migrator,
     "--report-dir",
     runRoot,
+    ...(plan.failFast ? ["--fail-fast"] : []),
   ];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
@@ -189,37 +223,28 @@ export async function runSelftest(options: SelftestOptions): Promise<SelftestRep
     descriptions.set(m.name, mod.default.description ?? "");
   }
 
-  // the baseline covers every scenario any selected mutant runs
+  // one baseline run covers every scenario any selected mutant runs: the union of their paths, with
+  // the subset's widest tag expression (each mutant's own tags only narrow it)
   const plans = mutants.map((m) => planFor(m, options.subset, root));
-  const byTags = new Map<string, Set<string>>();
-  for (const p of plans) {
-    const set = byTags.get(p.tags) ?? new Set<string>();
-    for (const path of p.paths) set.add(path);
-    byTags.set(p.tags, set);
-  }
-  const baselineScenarios: ScenarioResult[] = [];
-  let baselineDir: string | undefined;
-  let i = 0;
-  for (const [tags, paths] of byTags) {
-    const label = `baseline${byTags.size > 1 ? `-${++i}` : ""}`;
-    log.info(
-      `selftest: ${label}: the builtin migrator on ${[...paths].map((p) => relative(root, p)).join(" ")}`,
+  const paths = [...new Set(plans.flatMap((p) => p.paths))];
+  const allTags = [...new Set(plans.map((p) => p.tags))];
+  const tags =
+    allTags.length === 1 ? (allTags[0] ?? FULL_TAGS) : options.subset === "fast" ? "@smoke" : FULL_TAGS;
+  log.info(`selftest: baseline: the builtin migrator on ${paths.map((p) => relative(root, p)).join(" ")}`);
+  const baselineDir = join(reportDir, "baseline");
+  const baseline = await runOnce(
+    { label: "baseline", paths, tags, migrator: "builtin" },
+    baselineDir,
+    options,
+    {},
+  );
+  if (!baseline.result || baseline.exitCode === 2) {
+    const said = lastLines(await readFile(baseline.logFile, "utf8").catch(() => ""), 3);
+    throw new StoreshiftError(
+      `selftest: the baseline run could not run (exit ${baseline.exitCode}): ${said}; log ${baseline.logFile}`,
     );
-    const run = await runOnce(
-      { label, paths: [...paths], tags, migrator: "builtin" },
-      join(reportDir, label),
-      options,
-      {},
-    );
-    if (!run.result || run.exitCode === 2) {
-      const said = lastLines(await readFile(run.logFile, "utf8").catch(() => ""), 3);
-      throw new StoreshiftError(
-        `selftest: the baseline run could not run (exit ${run.exitCode}): ${said}; log ${run.logFile}`,
-      );
-    }
-    baselineDir = join(reportDir, label);
-    baselineScenarios.push(...run.result.scenarios);
   }
+  const baselineScenarios = baseline.result.scenarios;
   const passedOnBuiltin = new Set(baselineScenarios.filter((s) => s.status === "passed").map(key));
   const baselineFailed = baselineScenarios
     .filter((s) => s.status === "failed")
@@ -230,6 +255,8 @@ export async function runSelftest(options: SelftestOptions): Promise<SelftestRep
     );
   for (const f of baselineFailed)
     log.warn(`selftest: fails on the builtin migrator too, so it cannot count as a catch: ${key(f)}`);
+  // stopping at the first failure is sound only when every failure is a catch
+  const failFast = options.subset === "full" && !options.everyCatch && baselineFailed.length === 0;
 
   const outcomes: MutantOutcome[] = [];
   for (const [n, m] of mutants.entries()) {
@@ -273,6 +300,7 @@ export async function runSelftest(options: SelftestOptions): Promise<SelftestRep
 
   const report: SelftestReport = {
     subset: options.subset,
+    failFast,
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     reportDir,
@@ -281,7 +309,7 @@ export async function runSelftest(options: SelftestOptions): Promise<SelftestRep
       passed: passedOnBuiltin.size,
       failed: baselineFailed,
       notRun: baselineScenarios.filter((s) => s.status === "not-run").length,
-      runDir: baselineDir,
+      runDir: join(baselineDir, baseline.result.runId),
     },
     mutants: outcomes,
     caught: outcomes.filter((o) => o.status === "caught").length,
@@ -316,6 +344,7 @@ export function formatSelftest(report: SelftestReport): string {
     }
   }
   const pct = report.total === 0 ? 0 : Math.round((100 * report.caught) / report.total);
+  if (report.failFast) lines.push("each mutant's run stopped at its first catch (--every-catch lists all)");
   lines.push(`reports: ${report.reportDir}`);
   lines.push(
     `selftest (${report.subset}): caught ${report.caught} of ${report.total} mutants (${pct}%) in ${Math.round(report.durationMs / 1000)} s`,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { test } from "node:test";
 import { MUTANTS } from "../../src/selftest/catalogue.js";
 import {
@@ -8,6 +9,7 @@ import {
   type SelftestReport,
   selectMutants,
   selftestExitCode,
+  suiteFiles,
 } from "../../src/selftest/selftest.js";
 
 test("the fast subset is the mutants @smoke scenarios catch; --mutant picks from every subset", () => {
@@ -29,10 +31,31 @@ test("fast runs a mutant's @smoke scenarios only; full runs its migration's suit
   assert.ok(planFor(fast, "fast", "/pkg").paths.every((p) => /^\/pkg\/features\/.*\.feature:\d+$/.test(p)));
   const member = MUTANTS.find((m) => m.name === "offline-member-skipped");
   assert.ok(member);
-  assert.deepEqual(planFor(member, "fast", "/pkg"), {
-    paths: ["/pkg/features/etcd-v2v3"],
+  const files = (migration: string) =>
+    migration === "calico"
+      ? ["/pkg/features/calico/forward.feature", "/pkg/features/calico/rollback.feature"]
+      : ["/pkg/features/etcd-v2v3/online.feature", "/pkg/features/etcd-v2v3/offline.feature"];
+  assert.deepEqual(planFor(member, "fast", "/pkg", files), {
+    paths: ["/pkg/features/etcd-v2v3/offline.feature"],
     tags: "not @real-calicoctl",
   });
+  const rollbackOnly = MUTANTS.find((m) => m.name === "crd-left-on-rollback");
+  assert.ok(rollbackOnly);
+  assert.deepEqual(planFor(rollbackOnly, "full", "/pkg", files), {
+    paths: ["/pkg/features/calico/forward.feature", "/pkg/features/calico/rollback.feature"],
+    tags: "@rollback and not @real-calicoctl",
+  });
+});
+
+test("a migration's suite lists the likeliest catchers first, then every other feature file", () => {
+  const root = join(import.meta.dirname, "..", "..");
+  const calico = suiteFiles("calico", root).map((p) => p.slice(root.length + 1));
+  assert.deepEqual(calico.slice(0, 2), [
+    "features/calico/forward.feature",
+    "features/calico/rollback.feature",
+  ]);
+  assert.ok(calico.includes("features/calico/etcd-versions.feature"));
+  assert.equal(new Set(calico).size, calico.length);
 });
 
 function outcome(name: string, status: MutantOutcome["status"]): MutantOutcome {
@@ -56,6 +79,7 @@ function outcome(name: string, status: MutantOutcome["status"]): MutantOutcome {
 function report(...mutants: MutantOutcome[]): SelftestReport {
   return {
     subset: "full",
+    failFast: false,
     startedAt: "2026-01-01T00:00:00Z",
     durationMs: 61_000,
     reportDir: "/r",

@@ -29,11 +29,12 @@ export const runCommand: Command = {
   name: "run",
   usage: `storeshift run [paths...] [--tags EXPR] [--name REGEX]... [--backend auto|local|docker|existing]
                 [--parallel N] [--shard i/n] [--keep never|on-failure|always]
-                [--migrator builtin|calicoctl=PATH|module=PATH[#EXPORT]] [--report-dir DIR]
+                [--migrator builtin|calicoctl=PATH|module=PATH[#EXPORT]] [--fail-fast] [--report-dir DIR]
 
 Runs the bundled features (default) or the given .feature files/dirs (file:line selects one scenario).
 Exit codes: 0 every scenario passed (not-run scenarios are listed, never counted as passed),
 1 a scenario failed, 2 the run could not start (bad flag, no backend, missing binary).
+--fail-fast stops at the first failed scenario (the rest are skipped, so the run exits 1).
 --migrator module=PATH[#EXPORT] drives the scenarios with a JavaScript module's migrators (the
 export, default "default", has calico(stores, builtin) and/or etcdV2V3(builtin) factories returning
 the Migrator and V2V3Migrator interfaces); see docs/selftest.md.`,
@@ -50,6 +51,7 @@ the Migrator and V2V3Migrator interfaces); see docs/selftest.md.`,
         keep: { type: "string", default: "never" },
         migrator: { type: "string", default: "builtin" },
         "report-dir": { type: "string", default: "reports" },
+        "fail-fast": { type: "boolean", default: false },
       },
       true,
     );
@@ -69,6 +71,7 @@ the Migrator and V2V3Migrator interfaces); see docs/selftest.md.`,
       keep: parseKeep(String(values.keep)),
       migrator: await parseMigrator(String(values.migrator)),
       reportDir: String(values["report-dir"]),
+      failFast: values["fail-fast"] === true,
     });
     process.stdout.write(consoleSummary(outcome.result, outcome.runDir));
     return outcome.exitCode;

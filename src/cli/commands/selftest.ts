@@ -4,14 +4,17 @@ import { type Command, parseFlags } from "../command.js";
 
 export const selftestCommand: Command = {
   name: "selftest",
-  usage: `storeshift selftest [--subset fast|full] [--mutant NAME]... [--report-only] [--report-dir DIR]
+  usage: `storeshift selftest [--subset fast|full] [--mutant NAME]... [--report-only] [--every-catch]
+                         [--report-dir DIR]
 
 Proves the bundled suite's power: runs it on the builtin migrators (the baseline), then once per
 deliberately broken migrator ("mutant", src/selftest/mutants) through --migrator module=…, and prints
 each mutant, the scenario(s) that caught it and the catch rate. A mutant counts as caught only by a
 scenario that passes on the builtin, in a run where the mutant applied its break.
   --subset fast   the mutants @smoke scenarios catch, on those scenarios only (CI; default)
-  --subset full   every mutant, each on its migration's whole bundled suite (not @real-calicoctl)
+  --subset full   every mutant, each on its migration's bundled suite (not @real-calicoctl), narrowed
+                  to the scenarios that call what it breaks; a run stops at its first catch unless
+                  --every-catch (or the baseline has failures)
 Exit codes: 0 every mutant caught (or --report-only), 1 a mutant survived, 2 the selftest could not
 run (bad flag, unknown mutant, a baseline or mutant run that could not start).`,
   async run(argv) {
@@ -21,6 +24,7 @@ run (bad flag, unknown mutant, a baseline or mutant run that could not start).`,
       "report-only": { type: "boolean", default: false },
       "report-dir": { type: "string", default: "reports/selftest" },
       backend: { type: "string", default: "local" },
+      "every-catch": { type: "boolean", default: false },
     });
     const subset = String(values.subset);
     if (subset !== "fast" && subset !== "full")
@@ -30,6 +34,7 @@ run (bad flag, unknown mutant, a baseline or mutant run that could not start).`,
       mutants: values.mutant as string[] | undefined,
       reportDir: String(values["report-dir"]),
       backend: String(values.backend),
+      everyCatch: values["every-catch"] === true,
     });
     process.stdout.write(formatSelftest(report));
     return selftestExitCode(report, values["report-only"] === true);
