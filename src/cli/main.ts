@@ -20,6 +20,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./commands/run.js")).runCommand,
   },
   {
+    name: "selftest",
+    summary: "run the suite against deliberately broken migrators and print the catch rate",
+    load: async () => (await import("./commands/selftest.js")).selftestCommand,
+  },
+  {
     name: "replay",
     summary:
       "re-run a failed scenario from a report dir's saved features and fixtures, stores kept on failure",

@@ -30,6 +30,8 @@ export interface RunOptions {
   disposable?: boolean;
   /** A run in which nothing ran exits 0 instead of 2 (a job that only lists what it would need). */
   allowNotRun?: boolean;
+  /** Stop at the first failed scenario; the rest are reported as skipped. */
+  failFast?: boolean;
 }
 
 export interface RunOutcome {
@@ -171,6 +173,7 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
       name: o.names ?? [],
       parallel: o.parallel > 1 ? o.parallel : 0,
       shard: o.shard ?? "",
+      failFast: o.failFast ?? false,
       format: [
         "summary",
         ["html", join(runDir, "cucumber.html")],

@@ -20,7 +20,7 @@ export interface StoreshiftParameters {
   backend: string;
   backendReason: string;
   keep: KeepPolicy;
-  /** "builtin", or "calicoctl=/path/to/calicoctl". */
+  /** "builtin", "calicoctl=/path/to/calicoctl" or "module=/abs/path.js[#EXPORT]". */
   migrator: string;
   fixtureRoot: string;
 }
