@@ -21,4 +21,7 @@ npm ci --no-audit --no-fund
 
 echo "== binaries: etcd 3.6 and kube-apiserver from the Go module proxy, cached by version outside the repo"
 node bin/storeshift.js install
+
+echo "== docker: an engine for the testcontainers backend (scripts/docker-engine.sh; docs/docker.md)"
+bash scripts/docker-engine.sh start
 node bin/storeshift.js doctor
