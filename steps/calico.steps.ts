@@ -91,6 +91,23 @@ step(
 
 step(
   "Given",
+  "Calico data from {string} in an etcd container {string}",
+  {
+    area,
+    example: 'Given Calico data from "calico/dataset.yaml" in an etcd container "source"',
+    doc: "As above, with the source etcd 3.6 in a container (testcontainers, host network, 127.0.0.1); @needs-docker.",
+  },
+  async function (file: string, name: string) {
+    const fixture = await loadFixture(await this.fixturePath(file));
+    await this.record.phase(`provision etcd container ${name}`, () => this.useEtcdContainer(name, {}));
+    this.vars.set("calico:fixture", fixture);
+    this.vars.set("calico:source", name);
+    await this.record.phase("seed Calico etcd", () => seedCalicoEtcd(this.endpoints(name), fixture));
+  },
+);
+
+step(
+  "Given",
   "{int} generated Calico objects in etcd {string}",
   {
     area,

@@ -79,6 +79,12 @@ export class EtcdContainerMember {
     await this.waitHealthy();
   }
 
+  /** Graceful stop (SIGTERM, then SIGKILL after 10 s) and start again, as `docker restart` does. */
+  async restart(): Promise<void> {
+    await this.act("restart", (c) => c.restart({ t: 10 }));
+    await this.waitHealthy();
+  }
+
   async waitHealthy(): Promise<void> {
     const what = `etcd member ${this.name} (container) at ${this.clientUrl} /health`;
     let exited: string | undefined;

@@ -6,7 +6,7 @@ import { execa } from "execa";
 import { ensureBinary } from "../../binaries/install.js";
 import { isMissing, locate } from "../../binaries/locate.js";
 import { versions } from "../../binaries/versions.js";
-import { errorMessage, StoreshiftError } from "../../common/errors.js";
+import { errorMessage, firstLine, StoreshiftError } from "../../common/errors.js";
 import { log } from "../../common/log.js";
 import { makeTempDir, removeDir } from "../../common/temp.js";
 import { testcontainers } from "./runtime.js";
@@ -122,7 +122,8 @@ async function tryPull(image: string): Promise<boolean> {
     await client.image.pull(ImageName.fromString(image));
     return true;
   } catch (err) {
-    log.info(`pull ${image}: ${errorMessage(err).split("\n")[0]}; using an image built from local binaries`);
+    const reason = firstLine(errorMessage(err)).replace(/^\(HTTP code \d+\)\s*server error\s*-\s*/, "");
+    log.info(`pull ${image}: ${reason.trim()}; using an image built from local binaries`);
     return false;
   }
 }

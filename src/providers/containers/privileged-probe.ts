@@ -1,0 +1,52 @@
+import { errorMessage, firstLine } from "../../common/errors.js";
+import { ensureEtcdImage } from "./images.js";
+import { ownerLabels, testcontainers } from "./runtime.js";
+
+export interface PrivilegedProbe {
+  allowed: boolean;
+  /** The engine's own error when refused, or what ran. */
+  detail: string;
+}
+
+let cached: Promise<PrivilegedProbe> | undefined;
+
+/**
+ * Runs one short-lived privileged container (`etcd --version` from the etcd image storeshift uses
+ * anyway, so no pull) and reports whether the engine allowed it. kind's node containers need
+ * privileged mode; a sandbox that drops capabilities refuses them at create/start time.
+ */
+export function probePrivilegedContainers(): Promise<PrivilegedProbe> {
+  cached ??= runProbe();
+  return cached;
+}
+
+async function runProbe(): Promise<PrivilegedProbe> {
+  const { getContainerRuntimeClient } = await testcontainers();
+  const client = await getContainerRuntimeClient();
+  const dockerode = client.container.dockerode;
+  let image: string;
+  try {
+    image = (await ensureEtcdImage("3.6")).image;
+  } catch (err) {
+    return { allowed: false, detail: `no image to probe with: ${firstLine(errorMessage(err))}` };
+  }
+  const container = await dockerode.createContainer({
+    Image: image,
+    Cmd: ["/usr/local/bin/etcd", "--version"],
+    Labels: ownerLabels("privileged probe"),
+    HostConfig: { Privileged: true, NetworkMode: "host" },
+  });
+  try {
+    await container.start();
+    const exit = (await container.wait()) as { StatusCode: number };
+    return exit.StatusCode === 0
+      ? { allowed: true, detail: `a privileged container ran (${image})` }
+      : { allowed: false, detail: `a privileged container exited ${exit.StatusCode}` };
+  } catch (err) {
+    // the engine's JSON error: "(HTTP code 500) server error - <runc's reason>"
+    const reason = firstLine(errorMessage(err)).replace(/^\(HTTP code \d+\)\s*server error\s*-\s*/, "");
+    return { allowed: false, detail: `the engine refuses privileged containers: ${reason.trim()}` };
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
