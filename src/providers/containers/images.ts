@@ -145,6 +145,17 @@ export function ensureEtcdImage(line: EtcdImageLine): Promise<EtcdImage> {
   return pending;
 }
 
+/**
+ * An etcd image the engine already has for this line (the env override, the official image, or
+ * storeshift's build of the pinned version), without pulling or building anything; for probes.
+ */
+export async function presentEtcdImage(line: EtcdImageLine): Promise<string | undefined> {
+  const pinned = line === "3.6" ? versions.etcd : "3.4.23";
+  const candidates = [envImage(line), officialEtcdImage(line), localEtcdImage(line, pinned)];
+  for (const image of candidates) if (image && (await imageExists(image))) return image;
+  return undefined;
+}
+
 async function chooseEtcdImage(line: EtcdImageLine): Promise<EtcdImage> {
   const fromEnv = envImage(line);
   if (fromEnv) return { image: fromEnv, source: "env" };

@@ -1,5 +1,6 @@
+import { isMissing, locate } from "../../binaries/locate.js";
 import { errorMessage, firstLine } from "../../common/errors.js";
-import { ensureEtcdImage } from "./images.js";
+import { buildLocalEtcdImage, presentEtcdImage } from "./images.js";
 import { ownerLabels, testcontainers } from "./runtime.js";
 
 export interface PrivilegedProbe {
@@ -11,8 +12,8 @@ export interface PrivilegedProbe {
 let cached: Promise<PrivilegedProbe> | undefined;
 
 /**
- * Runs one short-lived privileged container (`etcd --version` from the etcd image storeshift uses
- * anyway, so no pull) and reports whether the engine allowed it. kind's node containers need
+ * Runs one short-lived privileged container (`etcd --version` from an etcd image the engine has, or
+ * storeshift's build of the etcd binary it already has; never a pull) and reports whether the engine allowed it. kind's node containers need
  * privileged mode; a sandbox that drops capabilities refuses them at create/start time.
  */
 export function probePrivilegedContainers(): Promise<PrivilegedProbe> {
@@ -24,11 +25,16 @@ async function runProbe(): Promise<PrivilegedProbe> {
   const { getContainerRuntimeClient } = await testcontainers();
   const client = await getContainerRuntimeClient();
   const dockerode = client.container.dockerode;
-  let image: string;
-  try {
-    image = (await ensureEtcdImage("3.6")).image;
-  } catch (err) {
-    return { allowed: false, detail: `no image to probe with: ${firstLine(errorMessage(err))}` };
+  let image = await presentEtcdImage("3.6");
+  if (!image) {
+    // build storeshift's etcd image only from a binary that is already there: a probe installs nothing
+    const etcd = await locate("etcd");
+    if (isMissing(etcd)) return { allowed: false, detail: `not probed: no etcd image and ${etcd.reason}` };
+    try {
+      image = (await buildLocalEtcdImage("3.6")).image;
+    } catch (err) {
+      return { allowed: false, detail: `not probed: ${firstLine(errorMessage(err))}` };
+    }
   }
   const container = await dockerode.createContainer({
     Image: image,
