@@ -9,8 +9,9 @@ need=()
 [ -x /usr/bin/etcdctl ] || need+=(etcd-client)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 if [ ${#need[@]} -gt 0 ]; then
-  echo "== apt: ${need[*]} (etcd 3.4.23 for the v2 API and etcdctl migrate; chromium for the HTML report test)"
+  echo "== apt: ${need[*]} (etcd 3.4.23 for the v2 API and etcdctl migrate; chromium for the HTML report test; xmllint for the JUnit schema test)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q "${need[@]}"
@@ -18,6 +19,8 @@ fi
 
 echo "== npm ci"
 npm ci --no-audit --no-fund
+echo "== build (dist/: the CLI and the step library run from it)"
+npm run build
 
 echo "== binaries: etcd 3.6 and kube-apiserver from the Go module proxy, cached by version outside the repo"
 node bin/storeshift.js install

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { access, cp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { ensureBinary } from "../binaries/install.js";
+import { requireBinary } from "../binaries/install.js";
 import { isMissing, locate } from "../binaries/locate.js";
 import { tryOutput } from "../binaries/run-tool.js";
 import { errorMessage, StoreshiftError, wrapError } from "../common/errors.js";
@@ -16,10 +16,10 @@ import { readV2Index, readV2Tree } from "./v2-client.js";
 import { connectV3, countV3, hashKvAll, type MemberHash, memberStatus, readV3Range } from "./v3.js";
 import { compareHashes, compareV2Trees, compareV3, verifyMigration } from "./verify.js";
 
-/** The located (or installed) etcdctl <= 3.4; when that fails but a newer one exists, says why it will not do. */
+/** The located etcdctl <= 3.4; when that fails but a newer one exists, says why it will not do. */
 async function locateMigrateEtcdctl(): Promise<string> {
   try {
-    return (await ensureBinary("etcdctl-v2")).path;
+    return (await requireBinary("etcdctl-v2")).path;
   } catch (err) {
     const newer = await locate("etcdctl");
     if (isMissing(newer)) throw err;

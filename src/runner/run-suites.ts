@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { cp, mkdir, readdir, readFile, rm, symlink } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureBinary } from "../binaries/install.js";
+import { requireBinary } from "../binaries/install.js";
 import type { Tool } from "../binaries/locate.js";
 import { InputError, StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
@@ -135,7 +135,7 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
     storeshift: process.env.npm_package_version ?? "0.1.0",
     node: process.version,
   };
-  for (const tool of LOCAL_TOOLS) versions[tool] = (await ensureBinary(tool)).version;
+  for (const tool of LOCAL_TOOLS) versions[tool] = (await requireBinary(tool)).version;
 
   const runId = o.runId ?? newRunId();
   const runDir = resolve(o.reportDir, runId);
@@ -160,10 +160,8 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
       format: [
         "summary",
         ["html", join(runDir, "cucumber.html")],
-        ["junit", join(runDir, "cucumber-junit.xml")],
         ["message", join(runDir, "cucumber-messages.ndjson")],
       ],
-      formatOptions: { junit: { suiteName: "storeshift" } },
       worldParameters: {
         runDir,
         backend: backend.name,

@@ -11,6 +11,7 @@ import {
 import { locateCalicoctl } from "../../src/calico/calicoctl/install.js";
 import { log } from "../../src/common/log.js";
 import { probeKind } from "../../src/providers/kind/kind-usable.js";
+import { SCENARIO_MEDIA_TYPE } from "../../src/report/from-messages.js";
 import type { ScenarioResult } from "../../src/report/result.js";
 import {
   connectionHints,
@@ -152,6 +153,8 @@ export function registerHooks(): void {
     result.artifacts = result.artifacts?.map((a) => relative(this.params.runDir, a));
     const dir = await this.ensureArtifactDir();
     await writeFile(join(dir, "scenario.json"), `${JSON.stringify(result, null, 2)}\n`);
+    // the run's reports are built from cucumber's message stream; this record carries phases and checks
+    this.attach(JSON.stringify(result), SCENARIO_MEDIA_TYPE);
     const counted = result.checks.flatMap((c) => c.differences ?? []).filter((d) => d.class !== "accounted");
     if (counted.length > 0) {
       // cucumber's own html/junit/message formatters show the diff too

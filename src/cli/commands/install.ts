@@ -1,4 +1,4 @@
-import { ALL_TOOLS, ensureBinary } from "../../binaries/install.js";
+import { ALL_TOOLS, installBinary } from "../../binaries/install.js";
 import type { Tool } from "../../binaries/locate.js";
 import { InputError } from "../../common/errors.js";
 import { log } from "../../common/log.js";
@@ -24,7 +24,7 @@ KUBEBUILDER_ASSETS, PATH), then storeshift's cache; builds what is missing:
       }
     }
     for (const tool of tools as Tool[]) {
-      const binary = await ensureBinary(tool);
+      const binary = await installBinary(tool);
       log.info(`${tool}: ${binary.version} at ${binary.path} (${binary.source})`);
     }
     return 0;

@@ -3,7 +3,7 @@ import { copyFile, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { ensureBinary } from "../../binaries/install.js";
+import { requireBinary } from "../../binaries/install.js";
 import { isMissing, locate } from "../../binaries/locate.js";
 import { versions } from "../../binaries/versions.js";
 import { errorMessage, firstLine, StoreshiftError } from "../../common/errors.js";
@@ -83,8 +83,8 @@ interface ImageInputs {
 /** The binaries storeshift runs locally for this line: its own etcd 3.6 build, Debian's 3.4.23. */
 async function imageInputs(line: EtcdImageLine): Promise<ImageInputs> {
   if (line === "3.6") {
-    const etcd = await ensureBinary("etcd");
-    const etcdctl = await ensureBinary("etcdctl");
+    const etcd = await requireBinary("etcd");
+    const etcdctl = await requireBinary("etcdctl");
     return { version: etcd.version, etcd: etcd.path, etcdctl: etcdctl.path };
   }
   const etcd = await locate("etcd-v2");

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { ensureBinary } from "../../binaries/install.js";
+import { requireBinary } from "../../binaries/install.js";
 import type { Binary } from "../../binaries/locate.js";
 import { registerCleanup } from "../../common/cleanup.js";
 import { StoreshiftError } from "../../common/errors.js";
@@ -221,7 +221,7 @@ export async function startLocalEtcd(options: LocalEtcdOptions = {}): Promise<St
   if (!Number.isInteger(count) || count < 1 || count > 9) {
     throw new StoreshiftError(`start etcd: members must be 1..9, got ${count}`);
   }
-  const binary = await ensureBinary(line === "v2-capable" ? "etcd-v2" : "etcd");
+  const binary = await requireBinary(line === "v2-capable" ? "etcd-v2" : "etcd");
   const name = options.name ?? "etcd";
   const rootDir = await makeTempDir(name);
   // from its first instant the dir is someone's to remove: a signal may come before the handle exists
