@@ -3,7 +3,6 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { after, test } from "node:test";
 import { Etcd3 } from "etcd3";
-import { which } from "../../src/binaries/run-tool.js";
 import { stopAll } from "../../src/common/cleanup.js";
 import { probeDocker } from "../../src/providers/containers/docker-probe.js";
 import { startEtcdContainer } from "../../src/providers/containers/etcd-container.js";
@@ -13,14 +12,15 @@ import {
   testcontainers,
 } from "../../src/providers/containers/runtime.js";
 import { startKindCluster } from "../../src/providers/kind/kind-cli.js";
+import { probeKind } from "../../src/providers/kind/kind-usable.js";
 import { listeningPorts } from "../helpers/leaks.js";
 
 // These need a Docker engine. Where none answers they are reported as skipped with the reason,
 // never as passed.
 const docker = await probeDocker();
-const kind = await which(process.env.KIND ?? "kind");
+const kind = docker.available ? await probeKind() : undefined;
 const noDocker = docker.available ? false : `not run: ${docker.detail}`;
-const noKind = noDocker || (kind ? false : "not run: no kind executable on PATH");
+const noKind = noDocker || (kind?.usable ? false : `not run: ${kind?.reason}`);
 
 after(stopAll);
 

@@ -1,4 +1,4 @@
-import { which } from "../../binaries/run-tool.js";
+import { locateKind } from "../../binaries/kind.js";
 import { probeDocker } from "../containers/docker-probe.js";
 import { probePrivilegedContainers } from "../containers/privileged-probe.js";
 
@@ -24,14 +24,17 @@ export function probeKind(): Promise<KindUsability> {
 
 async function runProbe(): Promise<KindUsability> {
   const reasons: string[] = [];
-  const executable = await which(process.env.KIND ?? "kind");
+  const executable = (await locateKind())?.path;
   const docker = await probeDocker();
   if (!docker.available) reasons.push(docker.detail);
   else {
     const privileged = await probePrivilegedContainers();
     if (!privileged.allowed) reasons.push(`kind's node containers run privileged and ${privileged.detail}`);
   }
-  if (!executable) reasons.push("no kind executable on PATH (`storeshift install --tool kind` builds one)");
+  if (!executable)
+    reasons.push(
+      "no kind executable ($KIND, PATH or the cache; `storeshift install --tool kind` builds one)",
+    );
   if (reasons.length > 0)
     return { usable: false, executable, reason: `kind cannot run: ${reasons.join("; ")}` };
   return { usable: true, executable, reason: `kind at ${executable}; privileged containers allowed` };
