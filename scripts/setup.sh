@@ -24,4 +24,10 @@ npm run build
 
 echo "== binaries: etcd 3.6 and kube-apiserver from the Go module proxy, cached by version outside the repo"
 node bin/storeshift.js install
+
+echo "== docker: an engine for the testcontainers backend (scripts/docker-engine.sh; docs/docker.md)"
+bash scripts/docker-engine.sh start
+# the kind CLI (under a minute cold, cached by version): where the engine runs privileged containers,
+# kind then lacks only its node image; where it does not, doctor quotes the engine's refusal
+node bin/storeshift.js install --tool kind || echo "setup: kind CLI not built; the kind scenarios will say so"
 node bin/storeshift.js doctor

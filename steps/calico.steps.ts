@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
-import { prepareKubeTarget, readCalicoFromKube, rollback } from "../src/calico/api.js";
+import { prepareKubeTarget, readCalicoFromKube } from "../src/calico/api.js";
 import type { QuirkMode } from "../src/calico/export/build.js";
 import { type CalicoFixture, loadFixture, seedCalicoEtcd } from "../src/calico/fixture.js";
 import { generateFixture, randomSeed } from "../src/calico/generate.js";
@@ -90,6 +90,23 @@ step(
       throw new Error(`etcd ${major}.${minor}: storeshift has 3.4 and 3.6`);
     const fixture = await loadFixture(await this.fixturePath(file));
     await seed(this, name, fixture, minor === 4 ? "v2-capable" : "current");
+  },
+);
+
+step(
+  "Given",
+  "Calico data from {string} in an etcd container {string}",
+  {
+    area,
+    example: 'Given Calico data from "calico/dataset.yaml" in an etcd container "source"',
+    doc: "As above, with the source etcd 3.6 in a container (testcontainers, host network, 127.0.0.1); @needs-docker.",
+  },
+  async function (file: string, name: string) {
+    const fixture = await loadFixture(await this.fixturePath(file));
+    await this.record.phase(`provision etcd container ${name}`, () => this.useEtcdContainer(name, {}));
+    this.vars.set("calico:fixture", fixture);
+    this.vars.set("calico:source", name);
+    await this.record.phase("seed Calico etcd", () => seedCalicoEtcd(this.endpoints(name), fixture));
   },
 );
 

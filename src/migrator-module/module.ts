@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { CrdManifest } from "../calico/kube/crds.js";
 import {
   BuiltinMigrator,
   CalicoctlMigrator,

@@ -10,6 +10,7 @@ import {
 } from "@cucumber/cucumber";
 import { locateCalicoctl } from "../../src/calico/calicoctl/install.js";
 import { log } from "../../src/common/log.js";
+import { probeKind } from "../../src/providers/kind/kind-usable.js";
 import { SCENARIO_MEDIA_TYPE } from "../../src/report/from-messages.js";
 import type { ScenarioResult } from "../../src/report/result.js";
 import {
@@ -120,6 +121,18 @@ export function registerHooks(): void {
   Before({ tags: "@needs-docker" }, function (this: StoreshiftWorld) {
     if (this.params.backend !== "docker") {
       this.record.reason = `needs Docker (backend ${this.params.backend}: ${this.params.backendReason})`;
+      return "skipped";
+    }
+    return undefined;
+  });
+  Before({ tags: "@needs-kind" }, async function (this: StoreshiftWorld) {
+    if (this.params.backend !== "docker") {
+      this.record.reason = `needs kind (backend ${this.params.backend}: ${this.params.backendReason})`;
+      return "skipped";
+    }
+    const kind = await probeKind();
+    if (!kind.usable) {
+      this.record.reason = `needs kind: ${kind.reason}`;
       return "skipped";
     }
     return undefined;

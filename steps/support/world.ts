@@ -3,6 +3,12 @@ import { copyFile, mkdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { type IWorldOptions, World } from "@cucumber/cucumber";
 import type { BackendName } from "../../src/providers/backend.js";
+import {
+  type EtcdContainerMember,
+  type EtcdContainerOptions,
+  type StartedEtcdContainer,
+  startEtcdContainer,
+} from "../../src/providers/containers/etcd-container.js";
 import { type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import type { KubeTarget } from "../../src/providers/kube-target.js";
 import { packageRoot } from "../../src/runner/run-suites.js";
@@ -91,9 +97,32 @@ export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
   /** Stores this scenario started for itself (not pooled): never reset, stopped after it. */
   readonly ownEtcds = new Set<StartedLocalEtcd>();
 
+  /** An etcd in containers under a scenario-local name: the scenario's own, removed after it. */
+  async useEtcdContainer(name: string, options: EtcdContainerOptions): Promise<StartedEtcdContainer> {
+    const etcd = await startEtcdContainer({ name, ...options });
+    this.vars.set(`container:${name}`, etcd);
+    this.cleanups.push(() => etcd.stop());
+    return etcd;
+  }
+
+  etcdContainer(name: string): StartedEtcdContainer {
+    const etcd = this.vars.get(`container:${name}`) as StartedEtcdContainer | undefined;
+    if (!etcd)
+      throw new Error(`no etcd container called "${name}" in this scenario; add a Given step that starts it`);
+    return etcd;
+  }
+
+  containerMember(name: string, index: number): EtcdContainerMember {
+    const etcd = this.etcdContainer(name);
+    const member = etcd.members[index];
+    if (!member)
+      throw new Error(`etcd container "${name}" has members 0..${etcd.members.length - 1}, not ${index}`);
+    return member;
+  }
+
   /** Client endpoints of a named etcd, whether local or in a container. */
   endpoints(name: string): string[] {
-    const container = this.vars.get(`container:${name}`) as { endpoints: string[] } | undefined;
+    const container = this.vars.get(`container:${name}`) as StartedEtcdContainer | undefined;
     return container?.endpoints ?? this.etcd(name).endpoints;
   }
 
