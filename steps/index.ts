@@ -8,6 +8,7 @@ import "./diff.steps.js";
 import "./calico.steps.js";
 import "./etcd-v2v3.steps.js";
 import "./faults.steps.js";
+import "./sources.steps.js";
 import { setWorldConstructor } from "@cucumber/cucumber";
 import { docsOnly } from "./support/define.js";
 import { registerHooks } from "./support/hooks.js";

@@ -26,6 +26,12 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./commands/replay.js")).replayCommand,
   },
   {
+    name: "verify",
+    summary:
+      "run a migration's whole guide on copies of your own data (snapshot, data dir, dump, export, URL)",
+    load: async () => (await import("./commands/verify.js")).verifyCommand,
+  },
+  {
     name: "snapshot",
     summary: "save a store (etcd, etcd v2, Calico, /registry/) as a sorted NDJSON snapshot",
     load: async () => (await import("./commands/snapshot.js")).snapshotCommand,

@@ -1,5 +1,6 @@
 export { exportToEtcdEntries, loadCalicoExport } from "./calico-export.js";
 export { checkDataDir } from "./data-dir.js";
+export { kubeTargetOf } from "./kube-target.js";
 export { probeEndpoint } from "./live-etcd.js";
 export {
   checkSource,
