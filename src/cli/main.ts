@@ -32,6 +32,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./commands/verify.js")).verifyCommand,
   },
   {
+    name: "anonymize",
+    summary: "rewrite names, IPs and CIDRs of a dump, export or snapshot consistently, so it can be shared",
+    load: async () => (await import("./commands/anonymize.js")).anonymizeCommand,
+  },
+  {
     name: "snapshot",
     summary: "save a store (etcd, etcd v2, Calico, /registry/) as a sorted NDJSON snapshot",
     load: async () => (await import("./commands/snapshot.js")).snapshotCommand,
