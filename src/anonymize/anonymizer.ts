@@ -24,6 +24,8 @@ const KEEP = new Set([
   ...["serviceaccount", "orchestrator", "registry", "name", "libnetwork", "docker", "cni", "openstack"],
   ...["felix", "typha", "bgp", "apiserver", "controllers", "local", "svc", "cluster", "status", "v1", "v2"],
   ...["v3", "www", "http", "https", "com", "net", "and", "not"],
+  // the tiers lock creates when they are missing (kube-admin, kube-baseline): renamed, they would be created again
+  ...["admin", "baseline"],
 ]);
 
 const TOKEN = /[A-Za-z0-9]+/g;
