@@ -8,7 +8,7 @@ import { DEFAULT_IGNORE_RULES } from "../src/diff/defaults.js";
 import { diffSnapshots } from "../src/diff/engine.js";
 import { startLocalEtcd } from "../src/providers/etcd/local-etcd.js";
 import { loadSnapshot, saveSnapshot } from "../src/snapshot/file.js";
-import { openStore } from "../src/snapshot/store-uri.js";
+import { openStore } from "../src/store-uri/store-uri.js";
 import type { Bench, BenchRow } from "./types.js";
 
 const RECORDS = Number(process.env.BENCH_SNAPSHOT_RECORDS ?? 100_000);

@@ -5,7 +5,7 @@ import { diffSnapshots } from "../src/diff/engine.js";
 import type { IgnoreRule } from "../src/diff/rules.js";
 import { diffCheck } from "../src/report/from-diff.js";
 import { loadSnapshot, saveSnapshot } from "../src/snapshot/file.js";
-import { openStore } from "../src/snapshot/store-uri.js";
+import { openStore } from "../src/store-uri/store-uri.js";
 import { step } from "./support/define.js";
 import { storeUri } from "./support/store-views.js";
 import type { StoreshiftWorld } from "./support/world.js";

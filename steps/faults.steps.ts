@@ -22,7 +22,7 @@ import { type AppliedFault, FaultSession } from "../src/faults/session.js";
 import { type ArmedTrigger, afterPuts, whenTrue } from "../src/faults/triggers.js";
 import { etcdLockState, kubeLockState, type LockWord } from "../src/oracles/calico/read.js";
 import { saveSnapshot } from "../src/snapshot/file.js";
-import { openStore } from "../src/snapshot/store-uri.js";
+import { openStore } from "../src/store-uri/store-uri.js";
 import { docsOnly, step } from "./support/define.js";
 import { storeUri } from "./support/store-views.js";
 import type { StoreshiftWorld } from "./support/world.js";

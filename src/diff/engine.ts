@@ -1,5 +1,4 @@
 import deepDiff from "deep-diff";
-import type { DiffCounts, Difference } from "../report/result.js";
 import { sortedInMemory } from "../snapshot/canonical.js";
 import {
   compareIds,
@@ -13,6 +12,7 @@ import type { Mapping, MappingNote } from "./mapping.js";
 import { type CompiledRule, compileRule, coveringRule, formatPath, type PathSegment } from "./match.js";
 import { getMapping } from "./registry.js";
 import type { IgnoreRule } from "./rules.js";
+import type { DiffCounts, Difference } from "./types.js";
 
 export interface DiffResult {
   /** The mapping that produced the expected side. */

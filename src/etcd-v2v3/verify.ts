@@ -1,4 +1,4 @@
-import type { Difference } from "../report/result.js";
+import type { Difference } from "../diff/types.js";
 import { type ExpectedV3, expectedV3FromV2, type MappingOptions, normalisePrefix } from "./expected.js";
 import { type OnlineMigrationResult, v3Failure } from "./online.js";
 import { treeFingerprint, type V2Tree } from "./tree.js";

@@ -1,4 +1,4 @@
-import type { Difference } from "../report/result.js";
+import type { Difference } from "../diff/types.js";
 import type { ExpectedTree, ExpectedTreeKey } from "./expected-tree.js";
 
 /** One v3 key-value as a member returns it. */

@@ -21,7 +21,7 @@ import {
 import { diffCheck } from "../../src/report/from-diff.js";
 import type { Difference } from "../../src/report/result.js";
 import { loadSnapshot, saveSnapshot } from "../../src/snapshot/file.js";
-import { openStore } from "../../src/snapshot/store-uri.js";
+import { openStore } from "../../src/store-uri/store-uri.js";
 import { storeUri } from "./store-views.js";
 import type { StoreshiftWorld } from "./world.js";
 

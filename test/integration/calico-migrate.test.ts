@@ -389,7 +389,7 @@ test("the CLI drives the whole forward migration with calicoctl's environment co
 test("the calico-etcd-to-kube mapping predicts the migrated Kubernetes snapshot: no unaccounted difference, and a lost object shows", async () => {
   const { diffSnapshots } = await import("../../src/diff/engine.js");
   const { readCalicoEtcdSnapshot } = await import("../../src/snapshot/calico-etcd.js");
-  const { readCalicoKubeSnapshot } = await import("../../src/snapshot/calico-kube.js");
+  const { readCalicoKubeSnapshot } = await import("../../src/calico/kube-snapshot.js");
   const text = await seedAndExport();
   await prepareKubeTarget(cp.kubeConfig(), fixture);
   await importToKube(cp.kubeConfig(), text);

@@ -7,7 +7,7 @@ import { DEFAULT_IGNORE_RULES } from "../../src/diff/defaults.js";
 import { diffSnapshots, hasDifferences } from "../../src/diff/engine.js";
 import { type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import { collectRecords, loadSnapshot, saveSnapshot } from "../../src/snapshot/file.js";
-import { openStore } from "../../src/snapshot/store-uri.js";
+import { openStore } from "../../src/store-uri/store-uri.js";
 import { requireBinary } from "../helpers/binaries.js";
 
 after(stopAll);

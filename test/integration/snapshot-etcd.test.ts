@@ -10,7 +10,7 @@ import { diffSnapshots, hasDifferences } from "../../src/diff/engine.js";
 import { type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import { collectRecords, loadSnapshot, saveSnapshot } from "../../src/snapshot/file.js";
 import { fieldToBytes, isBase64Bytes } from "../../src/snapshot/record.js";
-import { openStore } from "../../src/snapshot/store-uri.js";
+import { openStore } from "../../src/store-uri/store-uri.js";
 import { requireBinary } from "../helpers/binaries.js";
 import { runCli } from "./snapshot-cli.helper.js";
 

@@ -18,7 +18,7 @@ import { diffRunResult } from "../../src/report/from-diff.js";
 import { writeReports } from "../../src/report/write.js";
 import { collectRecords, loadSnapshot, saveSnapshot } from "../../src/snapshot/file.js";
 import { isBase64Bytes } from "../../src/snapshot/record.js";
-import { openStore } from "../../src/snapshot/store-uri.js";
+import { openStore } from "../../src/store-uri/store-uri.js";
 import { requireBinary } from "../helpers/binaries.js";
 
 after(stopAll);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { calicoEtcdRecord } from "../../src/snapshot/calico-etcd.js";
-import { decodeCalicoCrd } from "../../src/snapshot/calico-kube.js";
+import { decodeCalicoCrd } from "../../src/calico/kube-snapshot.js";
 import { canonicalRecordLine } from "../../src/snapshot/canonical.js";
 import { collectRecords, loadSnapshot, saveSnapshot, snapshotFromRecords } from "../../src/snapshot/file.js";
 import { registryKind, registryRecord } from "../../src/snapshot/kube-registry.js";
@@ -15,7 +15,7 @@ import {
   fieldToBytes,
   type SnapshotHeader,
 } from "../../src/snapshot/record.js";
-import { parseStoreUri } from "../../src/snapshot/store-uri.js";
+import { parseStoreUri } from "../../src/store-uri/store-uri.js";
 
 const header: SnapshotHeader = { storeshiftSnapshot: 1, format: "etcd-v3", store: "unit", capturedAt: "t" };
 

@@ -15,7 +15,7 @@ import { countsLine, differenceLine } from "../../report/format.js";
 import { diffRunResult } from "../../report/from-diff.js";
 import { makeRedactor, redactDifference } from "../../report/redact.js";
 import { writeReports } from "../../report/write.js";
-import { openStore } from "../../snapshot/store-uri.js";
+import { openStore } from "../../store-uri/store-uri.js";
 import { type Command, parseFlags } from "../command.js";
 
 /** `--ignore` takes a config file, or a field path glob that becomes a rule of its own. */

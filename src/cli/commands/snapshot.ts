@@ -1,7 +1,7 @@
 import { InputError } from "../../common/errors.js";
 import { log } from "../../common/log.js";
 import { saveSnapshot } from "../../snapshot/file.js";
-import { openStore } from "../../snapshot/store-uri.js";
+import { openStore } from "../../store-uri/store-uri.js";
 import { type Command, parseFlags } from "../command.js";
 
 export const snapshotCommand: Command = {

@@ -1,9 +1,9 @@
 import { ApiextensionsV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
-import { fromCustomResource } from "../calico/kube/encoding.js";
 import { wrapError } from "../common/errors.js";
-import { calicoIpamId, calicoResourceId } from "./calico-etcd.js";
-import { sortedInMemory } from "./canonical.js";
-import type { Snapshot, SnapshotRecord } from "./record.js";
+import { calicoIpamId, calicoResourceId } from "../snapshot/calico-etcd.js";
+import { sortedInMemory } from "../snapshot/canonical.js";
+import type { Snapshot, SnapshotRecord } from "../snapshot/record.js";
+import { fromCustomResource } from "./kube/encoding.js";
 
 export const CALICO_CRD_GROUP = "crd.projectcalico.org";
 /** Where Calico's Kubernetes backend keeps a v3 resource's own metadata on the CRD object. */

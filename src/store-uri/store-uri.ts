@@ -1,11 +1,11 @@
+import { readCalicoKubeSnapshot } from "../calico/kube-snapshot.js";
 import { InputError } from "../common/errors.js";
-import { readCalicoEtcdSnapshot } from "./calico-etcd.js";
-import { readCalicoKubeSnapshot } from "./calico-kube.js";
-import { readEtcdV2Snapshot } from "./etcd-v2.js";
-import { readEtcdV3Snapshot } from "./etcd-v3.js";
-import { loadSnapshot } from "./file.js";
-import { readKubeRegistrySnapshot } from "./kube-registry.js";
-import type { Snapshot } from "./record.js";
+import { readCalicoEtcdSnapshot } from "../snapshot/calico-etcd.js";
+import { readEtcdV2Snapshot } from "../snapshot/etcd-v2.js";
+import { readEtcdV3Snapshot } from "../snapshot/etcd-v3.js";
+import { loadSnapshot } from "../snapshot/file.js";
+import { readKubeRegistrySnapshot } from "../snapshot/kube-registry.js";
+import type { Snapshot } from "../snapshot/record.js";
 
 export type StoreUri =
   | {
