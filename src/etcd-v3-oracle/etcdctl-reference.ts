@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { cp } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { ensureBinary } from "../binaries/install.js";
+import { requireBinary } from "../binaries/install.js";
 import { registerCleanup } from "../common/cleanup.js";
 import { StoreshiftError } from "../common/errors.js";
 import { makeTempDir, removeDir } from "../common/temp.js";
@@ -63,7 +63,7 @@ export async function startEtcdctlReference(
   const dataDir = join(rootDir, copy.member);
   await cp(copy.dir, dataDir, { recursive: true, preserveTimestamps: true });
 
-  const etcdctl = await ensureBinary("etcdctl-v2");
+  const etcdctl = await requireBinary("etcdctl-v2");
   const args = ["migrate", `--data-dir=${dataDir}`, `--wal-dir=${join(dataDir, "member", "wal")}`];
   if (options.noTtl) args.push("--no-ttl");
   let stdout: string;
@@ -85,7 +85,7 @@ export async function startEtcdctlReference(
       `${op}: etcdctl migrate exit 0 without saying it finished: ${stdout.trim().split("\n").pop()}`,
     );
 
-  const binary = await ensureBinary("etcd-v2");
+  const binary = await requireBinary("etcd-v2");
   const [client, peer] = await freePorts(2);
   const info = {
     name: copy.member,

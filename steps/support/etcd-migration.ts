@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { basename, dirname, join } from "node:path";
-import { ensureBinary } from "../../src/binaries/install.js";
+import { requireBinary } from "../../src/binaries/install.js";
 import { makeTempDir, removeDir } from "../../src/common/temp.js";
 import { emptyDiffConfig } from "../../src/diff/config.js";
 import { diffSnapshots } from "../../src/diff/engine.js";
@@ -156,7 +156,7 @@ export async function writerAfterFirstTransaction(
   endpoint: string,
   rows: { key: string; value: string }[],
 ): Promise<{ onProgress: () => void; writes: ConcurrentWrite[] }> {
-  const etcdctl = (await ensureBinary("etcdctl-v2")).path;
+  const etcdctl = (await requireBinary("etcdctl-v2")).path;
   const writes: ConcurrentWrite[] = [];
   const onProgress = () => {
     if (writes.length > 0) return;
