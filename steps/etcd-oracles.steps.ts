@@ -135,7 +135,7 @@ step(
   {
     area,
     example: `Then the v3 client's writes to etcd "source" are intact`,
-    doc: "Every key the concurrent v3 client wrote still has its value, the revision of that write and version 1 on every member: nothing wrote it again.",
+    doc: "Every key the concurrent v3 client wrote still has its value, the revision of that write and version 1 on every member: nothing wrote it again; and the store moved on after the client's writes (the migrator wrote after it, so its guard was tested).",
   },
   async function (name: string) {
     await checkWritesIntact(this, name, this.variable<ConcurrentWrite[]>(`etcd-oracle:writes:${name}`));

@@ -22,6 +22,21 @@ Feature: etcd v2store → v3store with the real `etcdctl migrate`, one member at
     And every member of etcd "source" has the same hashkv at one revision
     And the offline migration of etcd "source" verifies
 
+  Scenario Outline: etcdctl migrate of <fixture> leaves every member holding the expected tree
+    Given an etcd 3.4 store "source"
+    And the v2 keys of "etcd-v2/<fixture>.yaml" in etcd "source"
+    When I migrate etcd "source" offline, one member at a time
+    Then every member of etcd "source" matches the expected v3 tree for "etcd-v2/<fixture>.yaml" after the offline migration
+    And the offline migration of etcd "source" verifies
+
+    Examples:
+      | fixture         |
+      | shapes          |
+      | large-value     |
+      | oversize        |
+      | empty           |
+      | generated-small |
+
   @rollback
   Scenario: an offline migration rolled back leaves the v3 store as it was
     Given an etcd 3.4 store "source"

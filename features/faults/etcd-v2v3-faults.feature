@@ -3,7 +3,7 @@ Feature: etcd v2store → v3store migrations interrupted by faults
   The online migrator is interrupted between its batches; the rolling offline migration loses a
   member while another one is being migrated. Each scenario shows the failure (or that the migration
   rode it out), the v2 source unchanged, and that recovery reaches the v3 store the mapping expects
-  with nothing lost (empty diff).
+  with nothing lost (empty diff), checked also against the hand-written expected tree.
 
   Scenario Outline: online migration while etcd is <fault> after <count> keys, in batches of 32
     Given an etcd 3.4 store "source"
@@ -14,9 +14,10 @@ Feature: etcd v2store → v3store migrations interrupted by faults
     Then the fault fired
     And the online migration step <outcome>
     When I recover the online migration of etcd "source"
-    Then etcd v2 "source" is unchanged since snapshot "v2"
+    Then etcd v2 "source" is unchanged since snapshot "v2", revisions and indexes included
     And the online migration of etcd "source" verifies
     And etcd "source" holds what snapshot "v2" maps to under "etcd-v2v3-online"
+    And every member of etcd "source" matches the expected v3 tree for "etcd-v2/generated-small.yaml" after the online migration
 
     Examples:
       | fault                | count | outcome                                    |
@@ -35,9 +36,10 @@ Feature: etcd v2store → v3store migrations interrupted by faults
     Then the online migration step <outcome>
     When the faults heal
     And I recover the online migration of etcd "source"
-    Then etcd v2 "source" is unchanged since snapshot "v2"
+    Then etcd v2 "source" is unchanged since snapshot "v2", revisions and indexes included
     And the online migration of etcd "source" verifies
     And etcd "source" holds what snapshot "v2" maps to under "etcd-v2v3-online"
+    And every member of etcd "source" matches the expected v3 tree for "etcd-v2/generated-small.yaml" after the online migration
 
     Examples:
       | network          | outcome                                    |
@@ -54,9 +56,10 @@ Feature: etcd v2store → v3store migrations interrupted by faults
     Then the fault fired
     And the offline migration step <outcome>
     When I recover the offline migration of etcd "source"
-    Then etcd v2 "source" is unchanged since snapshot "v2"
+    Then etcd v2 "source" is unchanged since snapshot "v2", revisions and indexes included
     And the offline migration of etcd "source" verifies
     And etcd "source" holds what snapshot "v2" maps to under "etcd-v2v3"
+    And every member of etcd "source" matches the expected v3 tree for "etcd-v2/generated-small.yaml" after the offline migration
 
     Examples:
       | lost | migrating | fault                | outcome   |

@@ -183,8 +183,20 @@ export async function checkWritesIntact(
       `the v3 client never wrote: the migration of ${name} finished before its first progress report`,
     );
   const differences: Difference[] = [];
+  const lastWrite = Math.max(...writes.map((w) => w.revision));
   for (const endpoint of world.endpoints(name)) {
     const member = await readMember(endpoint);
+    // otherwise the client wrote after the migration's last write, and no guard was put to the test
+    if (member.revision <= lastWrite)
+      differences.push({
+        class: "changed",
+        id: `etcd-member:${endpoint}`,
+        kind: "revision",
+        path: "revision",
+        expected: `> ${lastWrite} (the migrator writes after the client)`,
+        actual: member.revision,
+        note: "the migration wrote nothing after the v3 client",
+      });
     const byKey = new Map(member.kvs.map((kv) => [kv.key.toString("utf8"), kv]));
     for (const w of writes) {
       const got = byKey.get(w.key);
