@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import type { TtlPolicy } from "../src/etcd-v2v3/expected.js";
 import { loadFixture, seedV2 } from "../src/etcd-v2v3/fixture.js";
 import { migrateOffline, type OfflineMigrationResult, rollbackOffline } from "../src/etcd-v2v3/offline.js";
@@ -68,7 +67,7 @@ step(
   async function (name: string) {
     const result = await this.record.phase("migrate offline", () => migrateOffline(this.etcd(name)));
     this.vars.set(`etcd:offline:${name}`, result);
-    this.cleanups.push(() => rm(result.backupRoot, { recursive: true, force: true }));
+    this.leaveDir(`offline backups of etcd "${name}"`, result.backupRoot);
     if (result.discrepancies.length > 0) {
       this.record.check(`offline migration of ${name} verifies`, result.discrepancies);
       throw new Error(`offline migration of ${name}: ${result.discrepancies.length} discrepancies`);

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { rm } from "node:fs/promises";
 import { defineParameterType } from "@cucumber/cucumber";
 import { KubeConfig } from "@kubernetes/client-node";
 import {
@@ -86,10 +85,16 @@ function faults(world: StoreshiftWorld): FaultState {
     state = { injected: [], armed: [], proxies: new Map(), timers: [] };
     world.vars.set("faults", state);
     const s = state;
-    // before the pool resets the stores: every fault healed, every proxy closed
-    world.cleanups.push(async () => {
-      await healAll(s);
-      for (const p of s.proxies.values()) await p.stop();
+    // before the pool resets the stores: every fault healed, every proxy closed; or, when the
+    // scenario is kept, every fault left applied and nothing scheduled to change that
+    world.leave({
+      what: "the scenario's faults (healed) and fault proxies (stopped)",
+      release: async () => {
+        await healAll(s);
+        for (const p of s.proxies.values()) await p.stop();
+      },
+      freeze: () => freezeAll(s),
+      reach: () => keptFaultLines(s),
     });
   }
   return state;
@@ -110,6 +115,29 @@ function targetOf(world: StoreshiftWorld, text: string): FaultTarget {
   const etcd = world.etcd(m[1] ?? "");
   const index = Number(m[2] ?? 0);
   return etcdMemberTarget(etcd.member(index), `etcd "${m[1]}" member ${index}`);
+}
+
+/** Stops what would change a kept scenario's faults later: self-healing timers, armed triggers. */
+async function freezeAll(state: FaultState): Promise<void> {
+  for (const t of state.timers) clearTimeout(t);
+  state.timers = [];
+  for (const a of state.armed) await a.trigger.cancel();
+  // an injection under way lands first, so the lines below describe what is really applied
+  await Promise.all(state.armed.map((a) => (a.trigger.hasFired ? a.done.catch(() => undefined) : undefined)));
+}
+
+function keptFaultLines(state: FaultState): string[] {
+  const lines = state.injected
+    .filter((f) => !f.healed)
+    .map(
+      (f) =>
+        `# fault still applied: ${f.kind} of ${f.target} since ${f.at}${f.kind === "pause" ? " (SIGSTOP: `kill -CONT <pid>` with its pid above resumes it)" : ""}`,
+    );
+  for (const p of state.proxies.values())
+    lines.push(
+      `# fault proxy ${p.host}:${p.port} → ${p.target} (fault ${JSON.stringify(p.fault())}) lives in this run's process and ends with it; the store answers directly at ${p.target}`,
+    );
+  return lines;
 }
 
 async function healAll(state: FaultState): Promise<void> {
@@ -419,7 +447,7 @@ step(
   },
   async function (name: string) {
     const backupRoot = await makeTempDir(`${name}-fault-backup`);
-    this.cleanups.push(() => rm(backupRoot, { recursive: true, force: true }));
+    this.leaveDir(`offline backups of etcd "${name}"`, backupRoot);
     this.vars.set(`faults:backups:${name}`, backupRoot);
     this.vars.delete(`etcd:offline:${name}`);
     await attemptPhase(this, "offline migration", async () => {
@@ -642,7 +670,7 @@ step(
     if (backups.length > 0)
       await this.record.phase("rollback offline", () => rollbackOffline(backups, { cluster }));
     const again = await makeTempDir(`${name}-rerun-backup`);
-    this.cleanups.push(() => rm(again, { recursive: true, force: true }));
+    this.leaveDir(`offline backups of etcd "${name}" (second roll)`, again);
     const result: OfflineMigrationResult = await this.record.phase("migrate offline", () =>
       migrateOffline(cluster, { backupRoot: again }),
     );

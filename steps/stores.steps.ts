@@ -58,7 +58,13 @@ step(
   async function (name: string) {
     const container = await this.record.phase(`provision etcd container ${name}`, () => startEtcdContainer());
     this.vars.set(`container:${name}`, container);
-    this.cleanups.push(() => container.stop());
+    this.leave({
+      what: `etcd container "${name}" (stopped)`,
+      release: () => container.stop(),
+      reach: () => [
+        `# etcd container "${name}" (${container.image}) at ${container.endpoints.join(",")}; testcontainers' reaper removes it when this run exits unless TESTCONTAINERS_RYUK_DISABLED=true`,
+      ],
+    });
   },
 );
 
