@@ -93,6 +93,12 @@ test("--keep on-failure keeps a failed scenario exactly as it ended: the fault u
     assert.ok(r.stderr.includes(`# pids ${s.pids.join(" ")}`), `pids of ${s.name} printed`);
     for (const d of s.dirs ?? []) assert.ok(r.stderr.includes(d), `data dir ${d} printed`);
   }
+  const plane = record.stores.find((s) => s.kind === "control-plane");
+  assert.ok(
+    plane?.kubeconfig && existsSync(plane.kubeconfig),
+    "the control plane is kept with its kubeconfig",
+  );
+  assert.ok(r.stderr.includes(`export KUBECONFIG=${plane.kubeconfig}`));
   const result = await json<RunResult>(join(dir, "latest", "result.json"));
   assert.doesNotMatch(result.scenarios[0]?.reason ?? "", /released/);
 
