@@ -2,27 +2,31 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
-import { prepareKubeTarget, readCalicoFromKube, rollback } from "../src/calico/api.js";
+import { prepareKubeTarget, readCalicoFromKube } from "../src/calico/api.js";
+import type { QuirkMode } from "../src/calico/export/build.js";
 import { type CalicoFixture, loadFixture, seedCalicoEtcd } from "../src/calico/fixture.js";
 import { generateFixture, randomSeed } from "../src/calico/generate.js";
 import { type CrdManifest, loadCrdManifests } from "../src/calico/kube/crds.js";
-import { BuiltinMigrator, CalicoctlMigrator, type Migrator } from "../src/calico/migrator.js";
+import type { Migrator } from "../src/calico/migrator.js";
 import type { V3Object } from "../src/calico/model.js";
+import { calicoMigrator } from "../src/migrator-module/module.js";
 import type { EtcdLine } from "../src/providers/etcd/local-etcd.js";
 import { step } from "./support/define.js";
 import type { StoreshiftWorld } from "./support/world.js";
 
 const area = "Calico: etcdv3 → Kubernetes datastore";
 
-/** The migrator this run uses: storeshift's own core, or a real calicoctl (`--migrator calicoctl=PATH`). */
-function migrator(world: StoreshiftWorld, etcdName: string): Migrator {
+/**
+ * The migrator this run uses: storeshift's own core, a real calicoctl (`--migrator calicoctl=PATH`)
+ * or a module's (`--migrator module=PATH`).
+ */
+function migrator(world: StoreshiftWorld, etcdName: string): Promise<Migrator> {
   const stores = { etcdEndpoints: world.endpoints(etcdName), kubeconfigPath: world.kube().kubeconfigPath };
   // a @real-calicoctl scenario always drives the located calicoctl, whatever --migrator says
   const chosen = (world.vars.get("calico:calicoctl") as string | undefined) ?? world.params.migrator;
-  if (chosen.startsWith("calicoctl="))
-    return new CalicoctlMigrator(chosen.slice("calicoctl=".length), stores);
   const crds = world.vars.get("calico:crds") as CrdManifest[] | undefined;
-  return new BuiltinMigrator(stores, crds ? { crds } : {});
+  const mode = world.vars.get("calico:mode") as QuirkMode | undefined;
+  return calicoMigrator(chosen, stores, { ...(crds ? { crds } : {}), ...(mode ? { mode } : {}) });
 }
 
 function sourceName(world: StoreshiftWorld): string {
@@ -86,6 +90,23 @@ step(
       throw new Error(`etcd ${major}.${minor}: storeshift has 3.4 and 3.6`);
     const fixture = await loadFixture(await this.fixturePath(file));
     await seed(this, name, fixture, minor === 4 ? "v2-capable" : "current");
+  },
+);
+
+step(
+  "Given",
+  "Calico data from {string} in an etcd container {string}",
+  {
+    area,
+    example: 'Given Calico data from "calico/dataset.yaml" in an etcd container "source"',
+    doc: "As above, with the source etcd 3.6 in a container (testcontainers, host network, 127.0.0.1); @needs-docker.",
+  },
+  async function (file: string, name: string) {
+    const fixture = await loadFixture(await this.fixturePath(file));
+    await this.record.phase(`provision etcd container ${name}`, () => this.useEtcdContainer(name, {}));
+    this.vars.set("calico:fixture", fixture);
+    this.vars.set("calico:source", name);
+    await this.record.phase("seed Calico etcd", () => seedCalicoEtcd(this.endpoints(name), fixture));
   },
 );
 
@@ -185,7 +206,7 @@ for (const [keyword, phrase, datastore, verb] of [
       doc: `Sets ClusterInformation default's spec.datastoreReady to ${verb === "lock" ? "false" : "true"} in the ${datastore} datastore (lock first initialises a missing ClusterInformation).`,
     },
     async function () {
-      const m = migrator(this, sourceName(this));
+      const m = await migrator(this, sourceName(this));
       await this.record.phase(`${verb} ${datastore}`, () => m[verb](datastore));
     },
   );
@@ -200,7 +221,9 @@ step(
     doc: "`calicoctl datastore migrate export`: the three-section file, saved as export.yaml with the scenario.",
   },
   async function () {
-    const text = await this.record.phase("export", () => migrator(this, sourceName(this)).export());
+    const text = await this.record.phase("export", async () =>
+      (await migrator(this, sourceName(this))).export(),
+    );
     this.vars.set("calico:export", text);
     const file = join(await this.ensureArtifactDir(), "export.yaml");
     await writeFile(file, text);
@@ -218,14 +241,14 @@ step(
   },
   async function () {
     await attempt(this, async () => {
-      this.vars.set("calico:export", await migrator(this, sourceName(this)).export());
+      this.vars.set("calico:export", await (await migrator(this, sourceName(this))).export());
     });
   },
 );
 
 async function runImport(world: StoreshiftWorld): Promise<void> {
   const text = world.variable<string>("calico:export");
-  const result = await migrator(world, sourceName(world)).import(text);
+  const result = await (await migrator(world, sourceName(world))).import(text);
   world.vars.set("calico:import", result);
   if (result.exitCode !== 0) throw new Error(result.error ?? `import exited ${result.exitCode}`);
 }
@@ -265,8 +288,8 @@ step(
     doc: "The guide's rollback: lock the Kubernetes datastore, delete every Calico CRD (and so every Calico object), unlock etcd.",
   },
   async function () {
-    const result = await this.record.phase("rollback", () =>
-      rollback(this.kube().kubeConfig(), this.endpoints(sourceName(this))),
+    const result = await this.record.phase("rollback", async () =>
+      (await migrator(this, sourceName(this))).rollback(),
     );
     this.vars.set("calico:rollback", result);
   },

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { cp, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureBinary } from "../binaries/install.js";
+import { requireBinary } from "../binaries/install.js";
 import type { Tool } from "../binaries/locate.js";
 import { InputError, StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
@@ -32,6 +32,8 @@ export interface RunOptions {
   disposable?: boolean;
   /** A run in which nothing ran exits 0 instead of 2 (a job that only lists what it would need). */
   allowNotRun?: boolean;
+  /** Stop at the first failed scenario; the rest are reported as skipped. */
+  failFast?: boolean;
 }
 
 export interface RunOutcome {
@@ -175,7 +177,7 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
     storeshift: process.env.npm_package_version ?? "0.1.0",
     node: process.version,
   };
-  for (const tool of LOCAL_TOOLS) versions[tool] = (await ensureBinary(tool)).version;
+  for (const tool of LOCAL_TOOLS) versions[tool] = (await requireBinary(tool)).version;
 
   const runId = o.runId ?? newRunId();
   const runDir = resolve(o.reportDir, runId);
@@ -206,13 +208,12 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
       name: o.names ?? [],
       parallel: o.parallel > 1 ? o.parallel : 0,
       shard: o.shard ?? "",
+      failFast: o.failFast ?? false,
       format: [
         "summary",
         ["html", join(runDir, "cucumber.html")],
-        ["junit", join(runDir, "cucumber-junit.xml")],
         ["message", join(runDir, "cucumber-messages.ndjson")],
       ],
-      formatOptions: { junit: { suiteName: "storeshift" } },
       worldParameters: {
         runDir,
         backend: backend.name,

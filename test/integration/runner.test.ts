@@ -44,8 +44,9 @@ test("a failing scenario makes `storeshift run` exit 1 and names the failure in 
   assert.deepEqual(result.totals, { passed: 1, failed: 1, skipped: 0, notRun: 0 });
   const failed = result.scenarios.find((s) => s.status === "failed");
   assert.match(failed?.reason ?? "", /etcd target key \/storeshift\/answer/);
-  const junit = await readFile(join(dir, "latest", "cucumber-junit.xml"), "utf8");
-  assert.match(junit, /<failure/);
+  const junit = await readFile(join(dir, "latest", "junit.xml"), "utf8");
+  assert.match(junit, /<failure type="difference"/);
+  assert.equal(existsSync(join(dir, "latest", "cucumber-junit.xml")), false, "one JUnit file per run");
 });
 
 test("a field lost in the migration (a test-only fixture with a corrupted object) is shown by its exact path in the console, JUnit and HTML", {

@@ -49,7 +49,7 @@ async function readRunInputs(reportDir: string): Promise<RunInputs | undefined> 
 export const replayCommand: Command = {
   name: "replay",
   usage: `storeshift replay <report-dir> [scenario-id-or-name] [--keep never|on-failure|always]
-                  [--backend local|docker|existing] [--migrator builtin|calicoctl=PATH] [--disposable]
+                  [--backend local|docker|existing] [--migrator builtin|calicoctl=PATH|module=FILE] [--disposable]
 
 Re-runs the scenario(s) with the feature files and fixtures saved in <report-dir>/inputs at the time
 of the run, with the run's migrator, backend and generated-data seeds (inputs/run.json); --backend and
@@ -81,19 +81,21 @@ on-failure, so a failure stays as it ended, with reconnect commands.`,
     const chosen = pickScenarios(result, wanted, reportDir);
     const made = await readRunInputs(reportDir);
     const backendFlag = values.backend === undefined ? undefined : String(values.backend);
-    const migratorFlag = values.migrator === undefined ? undefined : parseMigrator(String(values.migrator));
+    const migratorFlag = values.migrator === undefined ? undefined : String(values.migrator);
     if (!made && (backendFlag === undefined || migratorFlag === undefined)) {
       throw new InputError(
         `replay: ${runInputsPath(reportDir)}: no such file, so the run's migrator and backend are unknown; pass --migrator and --backend`,
       );
     }
-    const migrator = migratorFlag ?? made?.migrator ?? "builtin";
-    const calicoctl = migrator.startsWith("calicoctl=") ? migrator.slice("calicoctl=".length) : undefined;
+    const recorded = migratorFlag ?? made?.migrator ?? "builtin";
+    const calicoctl = recorded.startsWith("calicoctl=") ? recorded.slice("calicoctl=".length) : undefined;
     if (calicoctl !== undefined && !existsSync(calicoctl)) {
       throw new InputError(
-        `replay: the run used --migrator ${migrator}, and ${calicoctl} is not there any more; pass --migrator`,
+        `replay: the run used --migrator ${recorded}, and ${calicoctl} is not there any more; pass --migrator`,
       );
     }
+    // a migrator module is loaded (and checked) again, as the run did
+    const migrator = await parseMigrator(recorded);
     const backend = parseBackend(backendFlag ?? made?.backend.name ?? "local");
     const seeds = Object.fromEntries(
       chosen.flatMap((s) => {

@@ -1,5 +1,6 @@
 import { cpus } from "node:os";
 import { InputError } from "../../common/errors.js";
+import { formatMigratorSpec, loadMigratorModule, parseMigratorSpec } from "../../migrator-module/module.js";
 import { parseBackend } from "../../providers/backend.js";
 import { consoleSummary } from "../../runner/console-summary.js";
 import { type KeepPolicy, parseShard, type RunOutcome, runSuites } from "../../runner/run-suites.js";
@@ -17,9 +18,11 @@ export function parseParallel(value: string): number {
   return n;
 }
 
-export function parseMigrator(value: string): string {
-  if (value === "builtin" || /^calicoctl=.+/.test(value)) return value;
-  throw new InputError(`run: --migrator ${value}: expected builtin or calicoctl=PATH`);
+/** Checks `--migrator`; a module is loaded now, so a bad one stops the run before any store starts. */
+export async function parseMigrator(value: string): Promise<string> {
+  const spec = parseMigratorSpec(value, "run: --migrator");
+  if (spec.kind === "module") await loadMigratorModule(spec);
+  return formatMigratorSpec(spec);
 }
 
 /** Prints a run's closing lines and returns its exit code; a run that proved nothing says why last. */
@@ -33,7 +36,8 @@ export const runCommand: Command = {
   name: "run",
   usage: `storeshift run [paths...] [--tags EXPR] [--name REGEX]... [--backend auto|local|docker|existing]
                 [--parallel N] [--shard i/n] [--keep never|on-failure|always]
-                [--migrator builtin|calicoctl=PATH] [--report-dir DIR] [--allow-not-run] [--disposable]
+                [--migrator builtin|calicoctl=PATH|module=PATH[#EXPORT]] [--report-dir DIR]
+                [--allow-not-run] [--disposable] [--fail-fast]
 
 Runs the bundled features (default) or the given .feature files/dirs (file:line selects one scenario).
 --backend existing uses the cluster of KUBECONFIG (context STORESHIFT_KUBE_CONTEXT, else the current
@@ -42,7 +46,11 @@ disposable by both --disposable and the label storeshift.io/disposable=true on n
 Exit codes: 0 every scenario that ran passed and at least one ran (not-run scenarios are listed,
 never counted as passed), 1 a scenario failed, 2 nothing ran (no scenario matched, or every selected
 one was not run; --allow-not-run makes that 0) or the run could not start (bad flag, no backend,
-missing binary).`,
+missing binary).
+--fail-fast stops at the first failed scenario (the rest are skipped, so the run exits 1).
+--migrator module=PATH[#EXPORT] drives the scenarios with a JavaScript module's migrators (the
+export, default "default", has calico(stores, builtin) and/or etcdV2V3(builtin) factories returning
+the Migrator and V2V3Migrator interfaces); see docs/selftest.md.`,
   async run(argv) {
     const { values, positionals } = parseFlags(
       "run",
@@ -58,6 +66,7 @@ missing binary).`,
         "report-dir": { type: "string", default: "reports" },
         "allow-not-run": { type: "boolean", default: false },
         disposable: { type: "boolean", default: false },
+        "fail-fast": { type: "boolean", default: false },
       },
       true,
     );
@@ -75,10 +84,11 @@ missing binary).`,
       parallel,
       shard: values.shard === undefined ? undefined : parseShard(String(values.shard)),
       keep: parseKeep(String(values.keep)),
-      migrator: parseMigrator(String(values.migrator)),
+      migrator: await parseMigrator(String(values.migrator)),
       reportDir: String(values["report-dir"]),
       allowNotRun: values["allow-not-run"] === true,
       disposable: values.disposable === true,
+      failFast: values["fail-fast"] === true,
     });
     return finishRun(outcome);
   },
