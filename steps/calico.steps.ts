@@ -119,7 +119,9 @@ step(
     doc: "Seeds generated Calico data; the seed is printed and kept in the report (set STORESHIFT_SEED to replay one).",
   },
   async function (count: number, name: string) {
-    const seedValue = process.env.STORESHIFT_SEED ? Number(process.env.STORESHIFT_SEED) : randomSeed();
+    const seedValue =
+      this.replaySeed("calico") ??
+      (process.env.STORESHIFT_SEED ? Number(process.env.STORESHIFT_SEED) : randomSeed());
     this.record.seeds.calico = seedValue;
     this.log(`calico generator seed ${seedValue}`);
     await seed(this, name, generateFixture(count, seedValue));

@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import type { TtlPolicy } from "../src/etcd-v2v3/expected.js";
 import { loadFixture, seedV2 } from "../src/etcd-v2v3/fixture.js";
 import type { V2V3Migrator } from "../src/etcd-v2v3/migrator.js";
@@ -86,7 +85,7 @@ step(
     const m = await migrator(this);
     const result = await this.record.phase("migrate offline", () => m.migrateOffline(this.etcd(name)));
     this.vars.set(`etcd:offline:${name}`, result);
-    this.cleanups.push(() => rm(result.backupRoot, { recursive: true, force: true }));
+    this.leaveDir(`offline backups of etcd "${name}"`, result.backupRoot);
     if (result.discrepancies.length > 0) {
       this.record.check(`offline migration of ${name} verifies`, result.discrepancies);
       throw new Error(`offline migration of ${name}: ${result.discrepancies.length} discrepancies`);

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { rm } from "node:fs/promises";
 import { defineParameterType } from "@cucumber/cucumber";
 import { KubeConfig } from "@kubernetes/client-node";
 import { exportFromEtcd, importToKube, lockEtcd, rollback, unlockKube, withKube } from "../src/calico/api.js";
@@ -70,8 +69,14 @@ function faults(world: StoreshiftWorld): FaultSession {
     session = new FaultSession();
     world.vars.set("faults", session);
     const s = session;
-    // before the pool resets the stores: every fault healed, every proxy closed
-    world.cleanups.push(() => s.stop());
+    // before the pool resets the stores: every fault healed, every proxy closed; or, when the
+    // scenario is kept, every fault left applied and nothing scheduled to change that
+    world.leave({
+      what: "the scenario's faults (healed) and fault proxies (stopped)",
+      release: () => s.stop(),
+      freeze: () => s.freeze(),
+      reach: () => s.describeKept(),
+    });
   }
   return session;
 }
@@ -391,7 +396,7 @@ step(
   },
   async function (name: string) {
     const backupRoot = await makeTempDir(`${name}-fault-backup`);
-    this.cleanups.push(() => rm(backupRoot, { recursive: true, force: true }));
+    this.leaveDir(`offline backups of etcd "${name}"`, backupRoot);
     this.vars.set(`faults:backups:${name}`, backupRoot);
     this.vars.delete(`etcd:offline:${name}`);
     await attemptPhase(this, "offline migration", async (signal) => {
@@ -615,7 +620,7 @@ step(
     if (backups.length > 0)
       await this.record.phase("rollback offline", () => rollbackOffline(backups, { cluster }));
     const again = await makeTempDir(`${name}-rerun-backup`);
-    this.cleanups.push(() => rm(again, { recursive: true, force: true }));
+    this.leaveDir(`offline backups of etcd "${name}" (second roll)`, again);
     const result: OfflineMigrationResult = await this.record.phase("migrate offline", () =>
       migrateOffline(cluster, { backupRoot: again }),
     );

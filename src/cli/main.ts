@@ -109,7 +109,7 @@ Commands:
 ${lines.join("\n")}
 
 Run \`storeshift <command> --help\` for a command's flags.
-Exit codes: 0 success, 1 a check or scenario failed, 2 bad input or the work could not start.
+Exit codes: 0 success, 1 a check or scenario failed, 2 bad input, the work could not start, or a run ran nothing.
 `;
 }
 

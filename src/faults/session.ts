@@ -131,6 +131,32 @@ export class FaultSession {
     if (errors.length > 0) throw new StoreshiftError(`heal faults: ${errors.join("; ")}`);
   }
 
+  /**
+   * Leaves every fault applied, for a scenario kept for an engineer: cancels the self-healing timers
+   * and what has not fired, and lets an injection under way land, so nothing changes after this.
+   */
+  async freeze(): Promise<void> {
+    for (const t of this.timers.splice(0)) clearTimeout(t);
+    await Promise.all(this.selfHeals.splice(0));
+    for (const a of this.armed) await a.trigger.cancel();
+    await Promise.all(this.armed.map((a) => (a.trigger.hasFired ? a.done : Promise.resolve())));
+  }
+
+  /** A kept scenario's reconnect lines: each fault still applied, each proxy and where it leads. */
+  describeKept(): string[] {
+    const lines = this.injected
+      .filter((f) => !f.healed)
+      .map(
+        (f) =>
+          `# fault still applied: ${f.kind} of ${f.target} since ${f.at} (${f.evidence})${f.kind === "pause" ? "; `kill -CONT <pid>` resumes it" : ""}`,
+      );
+    for (const [name, p] of this.proxies)
+      lines.push(
+        `# fault proxy for ${name} at ${p.host}:${p.port} → ${p.target} (${describeNetwork(p.fault())}) lives in this run's process and ends with it; the store answers directly at ${p.target}`,
+      );
+    return lines;
+  }
+
   /** Heals and closes every proxy: the handle's end, before the stores are reset. */
   async stop(): Promise<void> {
     try {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { cp, mkdir, readdir, readFile, rm, symlink } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { requireBinary } from "../binaries/install.js";
@@ -26,6 +26,8 @@ export interface RunOptions {
   reportDir: string;
   fixtureRoot?: string;
   runId?: string;
+  /** A replay's generator seeds, by scenario id (steps reuse them instead of drawing new ones). */
+  seeds?: Record<string, Record<string, number>>;
   /** `--backend existing` only: the person running declares the cluster disposable (the label must too). */
   disposable?: boolean;
   /** A run in which nothing ran exits 0 instead of 2 (a job that only lists what it would need). */
@@ -116,6 +118,30 @@ export async function saveInputs(paths: string[], fixtureRoot: string, runDir: s
   if (existsSync(fixtureRoot)) await cp(fixtureRoot, join(inputs, "fixtures"), { recursive: true });
 }
 
+/**
+ * How a run was made, saved as <runDir>/inputs/run.json, so `storeshift replay` re-runs a scenario
+ * with the same migrator, backend and generated data rather than with its own defaults.
+ */
+export interface RunInputs {
+  runId: string;
+  /** "builtin" or "calicoctl=PATH". */
+  migrator: string;
+  backend: { name: string; reason: string };
+  tags?: string;
+  names?: string[];
+  /** Generator seeds each scenario drew, by scenario id; written when the run ends. */
+  seeds: Record<string, Record<string, number>>;
+}
+
+export function runInputsPath(runDir: string): string {
+  return join(runDir, "inputs", "run.json");
+}
+
+async function writeRunInputs(runDir: string, inputs: RunInputs): Promise<void> {
+  await mkdir(join(runDir, "inputs"), { recursive: true });
+  await writeFile(runInputsPath(runDir), `${JSON.stringify(inputs, null, 2)}\n`);
+}
+
 /** Where a scenario's feature file was saved in a run's inputs. */
 export function savedFeaturePath(runDir: string, featureUri: string): string {
   const rel = relative(process.cwd(), resolve(featureUri));
@@ -159,6 +185,15 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date().toISOString();
   const fixtureRoot = o.fixtureRoot ?? join(root, "fixtures");
   await saveInputs(paths, fixtureRoot, runDir);
+  const inputs: RunInputs = {
+    runId,
+    migrator: o.migrator,
+    backend: { name: backend.name, reason: backend.reason },
+    ...(o.tags ? { tags: o.tags } : {}),
+    ...(o.names?.length ? { names: o.names } : {}),
+    seeds: {},
+  };
+  await writeRunInputs(runDir, inputs);
   log.info(
     `run ${runId}: backend ${backend.name} (${backend.reason}); reports in ${relative(process.cwd(), runDir) || "."}`,
   );
@@ -186,6 +221,7 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
         keep: o.keep,
         migrator: o.migrator,
         fixtureRoot,
+        ...(o.seeds ? { seeds: o.seeds } : {}),
       },
     },
   });
@@ -206,6 +242,8 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
     scenarios,
     totals: totals(scenarios),
   };
+  for (const sc of scenarios) if (sc.seeds) inputs.seeds[sc.id] = sc.seeds;
+  await writeRunInputs(runDir, inputs);
   await writeRunReports(result, runDir);
   const latest = join(dirname(runDir), "latest");
   await rm(latest, { force: true });
@@ -225,7 +263,7 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
 
 /**
  * Why a run without failures still proved nothing: no scenario passed, so every selected one was not
- * run (or skipped). Undefined when at least one scenario passed.
+ * run (or skipped). Undefined when at least one scenario passed or failed.
  */
 export function nothingRan(scenarios: ScenarioResult[]): string | undefined {
   if (scenarios.some((s) => s.status === "passed" || s.status === "failed")) return undefined;

@@ -31,6 +31,8 @@ export interface SessionRecord {
   ownerPid: number;
   startedAt: string;
   stores: SessionStore[];
+  /** Other dirs kept with the stores (a kept scenario's offline backups), removed by `down`. */
+  dirs?: string[];
 }
 
 export interface UpOptions {
@@ -179,6 +181,7 @@ export function connectionHints(record: SessionRecord): string {
       );
       lines.push(`etcdctl --endpoints=${s.endpoints.join(",")} get --prefix / --keys-only`);
       if (s.v2) lines.push(`ETCDCTL_API=2 etcdctl --endpoints=${s.endpoints[0]} ls --recursive /`);
+      lines.push(`# pids ${s.pids.join(" ")}; data in ${(s.dirs ?? []).join(" ")}`);
     } else {
       lines.push(
         `# Kubernetes ${s.version} control plane at ${s.endpoints[0]} (its etcd: ${s.etcdEndpoint})`,
@@ -186,6 +189,9 @@ export function connectionHints(record: SessionRecord): string {
       lines.push(`export KUBECONFIG=${s.kubeconfig}`);
       lines.push(`kubectl --kubeconfig=${s.kubeconfig} get nodes,crds`);
       lines.push(`etcdctl --endpoints=${s.etcdEndpoint} get --prefix /registry/ --keys-only`);
+      lines.push(
+        `# pids ${s.pids.join(" ")} (kube-apiserver, then its etcd); data in ${(s.dirs ?? []).join(" ")}`,
+      );
     }
   }
   return `${lines.join("\n")}\n`;

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { basename, dirname, join } from "node:path";
 import { requireBinary } from "../../src/binaries/install.js";
-import { makeTempDir, removeDir } from "../../src/common/temp.js";
+import { makeTempDir } from "../../src/common/temp.js";
 import { emptyDiffConfig } from "../../src/diff/config.js";
 import { diffSnapshots } from "../../src/diff/engine.js";
 import {
@@ -106,7 +106,7 @@ export async function checkHashKv(world: StoreshiftWorld, name: string): Promise
 /** Keeps a copy of a stopped member's data dir under `label`, removed after the scenario. */
 export async function keepCopy(world: StoreshiftWorld, name: string, label: string): Promise<void> {
   const root = await makeTempDir(`${label}-copy`);
-  world.cleanups.push(() => removeDir(root));
+  world.leaveDir(`copy of etcd "${name}"'s stopped member data (${label})`, root);
   const copy = await copyStoppedMember(world.etcd(name), join(root, "data"));
   world.vars.set(`etcd-copy:${label}`, copy);
 }

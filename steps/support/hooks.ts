@@ -17,6 +17,7 @@ import {
   connectionHints,
   describeControlPlane,
   describeEtcd,
+  type SessionRecord,
   writeSession,
 } from "../../src/session/up-session.js";
 import { docsOnly } from "./define.js";
@@ -63,30 +64,44 @@ function statusOf(p: ITestCaseHookParameter, world: StoreshiftWorld): ScenarioRe
   return "failed";
 }
 
-/** Leaves this scenario's stores running as they are and prints how to reach them. */
-async function keepStores(world: StoreshiftWorld): Promise<void> {
+/**
+ * Leaves this scenario exactly as it ended: stores running (or paused, or killed, as a fault left
+ * them), faults unhealed, proxies open, backups on disk. Prints how to reach every kept thing.
+ */
+async function keepScenario(world: StoreshiftWorld): Promise<void> {
   const etcds = [...new Set(world.etcds.values())];
   const kube = world.usedKube;
-  if (etcds.length === 0 && !kube) return;
+  if (etcds.length === 0 && !kube && world.leftovers.length === 0) return;
   keptSomething = true;
+  // first, so no self-healing timer or armed trigger changes the state while the rest is recorded
+  for (const l of world.leftovers) await l.freeze?.();
   for (const e of etcds) {
     await pool.forget(e);
     world.ownEtcds.delete(e);
   }
   if (kube) await pool.forgetKube(kube);
   const name = `keep-${world.scenarioSlug}`.slice(0, 63).replace(/-+$/, "");
-  const record = {
+  const record: SessionRecord = {
     name,
     ownerPid: process.pid,
     startedAt: new Date().toISOString(),
     stores: [...etcds.map(describeEtcd), ...(kube?.local ? [describeControlPlane(kube.local)] : [])],
+    dirs: world.leftovers.flatMap((l) => l.dirs ?? []),
   };
   await writeSession(record);
-  const hints = connectionHints(record);
+  const lines = [connectionHints(record).trimEnd()];
+  if (kube && !kube.local) {
+    lines.push(`# Kubernetes (${kube.backend} backend) ${kube.name}, not stopped by storeshift down`);
+    lines.push(`export KUBECONFIG=${kube.kubeconfigPath}`);
+  }
+  for (const l of world.leftovers) lines.push(...(l.reach?.() ?? [`# kept: ${l.what}`]));
+  const unnamed = world.cleanups.length - world.leftovers.length;
+  if (unnamed > 0) lines.push(`# ${unnamed} more cleanup step(s) of this scenario were not run`);
+  const hints = `${lines.filter((l) => l !== "").join("\n")}\n`;
   await writeFile(join(world.artifactDir, "reconnect.sh"), hints);
   // printed even when quiet: the engineer asked to keep these and needs the way back in
   process.stderr.write(
-    `storeshift: kept the stores of "${world.scenarioSlug}"; stop them with \`storeshift down ${name}\`\n${hints}`,
+    `storeshift: kept "${world.scenarioSlug}" as it ended (no fault healed, nothing stopped or deleted); stop it with \`storeshift down ${name}\`\n${hints}`,
   );
   // past this point nothing in this process may stop them, not even the exit-time cleanup
   for (const e of etcds) e.detach();
@@ -151,6 +166,13 @@ export function registerHooks(): void {
     });
     // artifacts are named relative to the report dir, so the dir can be moved or archived whole
     result.artifacts = result.artifacts?.map((a) => relative(this.params.runDir, a));
+    const keep = this.params.keep === "always" || (this.params.keep === "on-failure" && status === "failed");
+    if (status === "failed" && !keep && this.leftovers.length > 0) {
+      // a failure message may point at what is about to go ("backups kept in …"): say that it went
+      result.reason = `${result.reason ?? "failed"} [after the failure storeshift released: ${this.leftovers
+        .map((l) => l.what)
+        .join("; ")}; --keep on-failure keeps them]`;
+    }
     const dir = await this.ensureArtifactDir();
     await writeFile(join(dir, "scenario.json"), `${JSON.stringify(result, null, 2)}\n`);
     // the run's reports are built from cucumber's message stream; this record carries phases and checks
@@ -164,11 +186,12 @@ export function registerHooks(): void {
       });
     }
 
-    const keep = this.params.keep === "always" || (this.params.keep === "on-failure" && status === "failed");
-    // kept stores are detached first, so the scenario's own cleanups leave them running
-    if (keep) await keepStores(this);
+    if (keep) {
+      // nothing of the scenario's own cleanup runs: it would heal, stop or delete the failed state
+      await keepScenario(this);
+      return;
+    }
     for (const cleanup of this.cleanups.reverse()) await cleanup();
-    if (keep) return;
     for (const etcd of new Set(this.etcds.values())) if (!this.ownEtcds.has(etcd)) await pool.resetEtcd(etcd);
     const kube = this.usedKube;
     if (kube)

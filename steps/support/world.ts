@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile, mkdir, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { type IWorldOptions, World } from "@cucumber/cucumber";
 import type { BackendName } from "../../src/providers/backend.js";
@@ -20,6 +20,25 @@ export const BUNDLED_FIXTURE = "storeshift:";
 
 export type KeepPolicy = "never" | "on-failure" | "always";
 
+/**
+ * Something besides its stores that a scenario leaves while it runs: applied faults and fault
+ * proxies, containers, offline backups. After the scenario it is released (healed, stopped,
+ * deleted), unless the scenario is kept: then it stays exactly as the failure left it, and the
+ * engineer gets the lines to reach it.
+ */
+export interface Leftover {
+  /** e.g. `offline backups of etcd "source" in /tmp/…`, named in reports when it was released. */
+  what: string;
+  /** Heals, stops or deletes it after the scenario. Never called for a kept scenario. */
+  release(): Promise<void>;
+  /** Keeps it from changing on its own once kept: cancels self-healing timers and armed triggers. */
+  freeze?(): Promise<void>;
+  /** Reconnect lines (comments and commands) printed when it is kept. */
+  reach?(): string[];
+  /** Dirs `storeshift down` removes along with the kept stores. */
+  dirs?: string[];
+}
+
 /** What `storeshift run` passes to every worker (cucumber's worldParameters). */
 export interface StoreshiftParameters {
   runDir: string;
@@ -29,6 +48,8 @@ export interface StoreshiftParameters {
   /** "builtin", "calicoctl=/path/to/calicoctl" or "module=/abs/path.js[#EXPORT]". */
   migrator: string;
   fixtureRoot: string;
+  /** A replay's generator seeds, by scenario id, then by generator name (as the run recorded them). */
+  seeds?: Record<string, Record<string, number>>;
 }
 
 export const defaultParameters: StoreshiftParameters = {
@@ -54,8 +75,34 @@ export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
   readonly vars = new Map<string, unknown>();
   scenarioSlug = "scenario";
   lastError: Error | undefined;
-  /** Run after the scenario, newest first: stores the scenario started for itself. */
+  /**
+   * Run after the scenario, newest first: stores the scenario started for itself, leftovers' releases.
+   * None of them runs when the scenario is kept (`--keep`), so nothing here may be needed for that.
+   */
   readonly cleanups: Array<() => Promise<void>> = [];
+  /** What the cleanups release, described, so a kept scenario can say how to reach it. */
+  readonly leftovers: Leftover[] = [];
+
+  /** Registers something to release after the scenario, or to keep (with reconnect lines) with it. */
+  leave(leftover: Leftover): void {
+    this.leftovers.push(leftover);
+    this.cleanups.push(() => leftover.release());
+  }
+
+  /** A dir (offline backups) deleted after the scenario, or kept with it. */
+  leaveDir(what: string, dir: string): void {
+    this.leave({
+      what: `${what} in ${dir}`,
+      release: () => rm(dir, { recursive: true, force: true }),
+      reach: () => [`# ${what}: ${dir}`],
+      dirs: [dir],
+    });
+  }
+
+  /** The seed a replay must reuse for this scenario's generator `name`, if this is a replay. */
+  replaySeed(name: string): number | undefined {
+    return this.params.seeds?.[this.scenarioSlug]?.[name];
+  }
 
   constructor(options: IWorldOptions<Partial<StoreshiftParameters>>) {
     super(options);
@@ -101,7 +148,13 @@ export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
   async useEtcdContainer(name: string, options: EtcdContainerOptions): Promise<StartedEtcdContainer> {
     const etcd = await startEtcdContainer({ name, ...options });
     this.vars.set(`container:${name}`, etcd);
-    this.cleanups.push(() => etcd.stop());
+    this.leave({
+      what: `etcd container "${name}" (stopped)`,
+      release: () => etcd.stop(),
+      reach: () => [
+        `# etcd container "${name}" (${etcd.image}) at ${etcd.endpoints.join(",")}: \`docker rm -f ${etcd.members.map((m) => m.containerId).join(" ")}\` removes it (unless testcontainers' reaper is on: then it ends with this run)`,
+      ],
+    });
     return etcd;
   }
 

@@ -20,7 +20,7 @@ import { FIXTURE, resetKube, withoutZeroValues } from "./calico-helpers.js";
  * (`storeshift calico install-calicoctl`); elsewhere every test is reported as skipped with the reason.
  */
 const located = await locateCalicoctl();
-const skip = "missing" in located ? `real calicoctl not available: ${located.reason}` : false;
+const skip = "missing" in located ? `not run: needs a real calicoctl: ${located.reason}` : false;
 const calicoctl = "missing" in located ? undefined : new Calicoctl(located.path);
 
 let cpOurs: StartedLocalControlPlane;

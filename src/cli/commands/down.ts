@@ -33,7 +33,8 @@ export const downCommand: Command = {
     ) {
       await sleep(100);
     }
-    for (const dir of record.stores.flatMap((s) => s.dirs ?? [])) await removeDir(dir);
+    for (const dir of [...record.stores.flatMap((s) => s.dirs ?? []), ...(record.dirs ?? [])])
+      await removeDir(dir);
     await removeSessionFile(name);
     process.stdout.write(`session ${name} stopped\n`);
     return 0;

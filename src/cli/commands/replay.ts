@@ -5,9 +5,9 @@ import { InputError } from "../../common/errors.js";
 import { log } from "../../common/log.js";
 import { parseBackend } from "../../providers/backend.js";
 import type { RunResult, ScenarioResult } from "../../report/result.js";
-import { runSuites, savedFeaturePath } from "../../runner/run-suites.js";
+import { type RunInputs, runInputsPath, runSuites, savedFeaturePath } from "../../runner/run-suites.js";
 import { type Command, parseFlags } from "../command.js";
-import { finishRun, parseKeep } from "./run.js";
+import { finishRun, parseKeep, parseMigrator } from "./run.js";
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -35,18 +35,36 @@ export function pickScenarios(
   );
 }
 
+/** The run's own inputs/run.json: how it was made, so the replay makes it the same way. */
+async function readRunInputs(reportDir: string): Promise<RunInputs | undefined> {
+  const file = runInputsPath(reportDir);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as RunInputs;
+  } catch (err) {
+    throw new InputError(`replay: ${file}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
 export const replayCommand: Command = {
   name: "replay",
-  usage: `storeshift replay <report-dir> [scenario-id-or-name] [--keep never|on-failure|always] [--backend …]
+  usage: `storeshift replay <report-dir> [scenario-id-or-name] [--keep never|on-failure|always]
+                  [--backend local|docker|existing] [--migrator builtin|calicoctl=PATH|module=FILE] [--disposable]
 
 Re-runs the scenario(s) with the feature files and fixtures saved in <report-dir>/inputs at the time
-of the run; the new reports go to <report-dir>/replays/<run-id>/. Default --keep on-failure, so a
-failure leaves its stores up with reconnect commands.`,
+of the run, with the run's migrator, backend and generated-data seeds (inputs/run.json); --backend and
+--migrator override them. The new reports go to <report-dir>/replays/<run-id>/. Default --keep
+on-failure, so a failure stays as it ended, with reconnect commands.`,
   async run(argv) {
     const { values, positionals } = parseFlags(
       "replay",
       argv,
-      { keep: { type: "string", default: "on-failure" }, backend: { type: "string", default: "local" } },
+      {
+        keep: { type: "string", default: "on-failure" },
+        backend: { type: "string" },
+        migrator: { type: "string" },
+        disposable: { type: "boolean", default: false },
+      },
       true,
     );
     const [dirArg, wanted] = positionals;
@@ -61,17 +79,48 @@ failure leaves its stores up with reconnect commands.`,
       throw new InputError(`replay: ${resultFile}: not valid JSON (${(err as Error).message})`);
     }
     const chosen = pickScenarios(result, wanted, reportDir);
+    const made = await readRunInputs(reportDir);
+    const backendFlag = values.backend === undefined ? undefined : String(values.backend);
+    const migratorFlag = values.migrator === undefined ? undefined : String(values.migrator);
+    if (!made && (backendFlag === undefined || migratorFlag === undefined)) {
+      throw new InputError(
+        `replay: ${runInputsPath(reportDir)}: no such file, so the run's migrator and backend are unknown; pass --migrator and --backend`,
+      );
+    }
+    const recorded = migratorFlag ?? made?.migrator ?? "builtin";
+    const calicoctl = recorded.startsWith("calicoctl=") ? recorded.slice("calicoctl=".length) : undefined;
+    if (calicoctl !== undefined && !existsSync(calicoctl)) {
+      throw new InputError(
+        `replay: the run used --migrator ${recorded}, and ${calicoctl} is not there any more; pass --migrator`,
+      );
+    }
+    // a migrator module is loaded (and checked) again, as the run did
+    const migrator = await parseMigrator(recorded);
+    const backend = parseBackend(backendFlag ?? made?.backend.name ?? "local");
+    const seeds = Object.fromEntries(
+      chosen.flatMap((s) => {
+        const drawn = made?.seeds[s.id] ?? s.seeds;
+        return drawn ? [[s.id, drawn]] : [];
+      }),
+    );
     const paths = [...new Set(chosen.map((s) => savedFeaturePath(reportDir, s.feature)))];
     for (const p of paths)
       if (!existsSync(p)) throw new InputError(`replay: ${p}: the run saved no copy of this feature`);
-    log.info(`replaying ${chosen.map((s) => `"${s.name}"`).join(", ")} from ${reportDir}`);
+    const seedText = Object.values(seeds)
+      .flatMap((x) => Object.entries(x).map(([k, v]) => `${k}=${v}`))
+      .join(", ");
+    log.info(
+      `replaying ${chosen.map((s) => `"${s.name}"`).join(", ")} from ${reportDir} with migrator ${migrator}, backend ${backend}${seedText ? `, seeds ${seedText}` : ""}`,
+    );
     const outcome = await runSuites({
       paths,
       names: chosen.map((s) => `^${escapeRegex(s.name)}$`),
-      backend: parseBackend(String(values.backend)),
+      backend,
       parallel: 1,
       keep: parseKeep(String(values.keep)),
-      migrator: "builtin",
+      migrator,
+      seeds,
+      disposable: values.disposable === true,
       reportDir: join(reportDir, "replays"),
       fixtureRoot: join(reportDir, "inputs", "fixtures"),
     });
