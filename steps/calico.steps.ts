@@ -2,27 +2,31 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
-import { prepareKubeTarget, readCalicoFromKube, rollback } from "../src/calico/api.js";
+import { prepareKubeTarget, readCalicoFromKube } from "../src/calico/api.js";
+import type { QuirkMode } from "../src/calico/export/build.js";
 import { type CalicoFixture, loadFixture, seedCalicoEtcd } from "../src/calico/fixture.js";
 import { generateFixture, randomSeed } from "../src/calico/generate.js";
 import { type CrdManifest, loadCrdManifests } from "../src/calico/kube/crds.js";
-import { BuiltinMigrator, CalicoctlMigrator, type Migrator } from "../src/calico/migrator.js";
+import type { Migrator } from "../src/calico/migrator.js";
 import type { V3Object } from "../src/calico/model.js";
+import { calicoMigrator } from "../src/migrator-module/module.js";
 import type { EtcdLine } from "../src/providers/etcd/local-etcd.js";
 import { step } from "./support/define.js";
 import type { StoreshiftWorld } from "./support/world.js";
 
 const area = "Calico: etcdv3 → Kubernetes datastore";
 
-/** The migrator this run uses: storeshift's own core, or a real calicoctl (`--migrator calicoctl=PATH`). */
-function migrator(world: StoreshiftWorld, etcdName: string): Migrator {
+/**
+ * The migrator this run uses: storeshift's own core, a real calicoctl (`--migrator calicoctl=PATH`)
+ * or a module's (`--migrator module=PATH`).
+ */
+function migrator(world: StoreshiftWorld, etcdName: string): Promise<Migrator> {
   const stores = { etcdEndpoints: world.endpoints(etcdName), kubeconfigPath: world.kube().kubeconfigPath };
   // a @real-calicoctl scenario always drives the located calicoctl, whatever --migrator says
   const chosen = (world.vars.get("calico:calicoctl") as string | undefined) ?? world.params.migrator;
-  if (chosen.startsWith("calicoctl="))
-    return new CalicoctlMigrator(chosen.slice("calicoctl=".length), stores);
   const crds = world.vars.get("calico:crds") as CrdManifest[] | undefined;
-  return new BuiltinMigrator(stores, crds ? { crds } : {});
+  const mode = world.vars.get("calico:mode") as QuirkMode | undefined;
+  return calicoMigrator(chosen, stores, { ...(crds ? { crds } : {}), ...(mode ? { mode } : {}) });
 }
 
 function sourceName(world: StoreshiftWorld): string {
@@ -155,6 +159,25 @@ step(
 
 step(
   "Given",
+  "Calico's real CRDs from STORESHIFT_CALICO_CRDS",
+  {
+    area,
+    example: "Given Calico's real CRDs from STORESHIFT_CALICO_CRDS",
+    doc: "Like the step above, from the directory STORESHIFT_CALICO_CRDS names (`.ci/run` sets it); when it is unset the scenario is not run, with that reason.",
+  },
+  async function () {
+    const dir = process.env.STORESHIFT_CALICO_CRDS;
+    if (!dir) {
+      this.record.reason = "needs Calico's real CRDs: STORESHIFT_CALICO_CRDS is not set";
+      return "skipped";
+    }
+    this.vars.set("calico:crds", await loadCrdManifests(resolve(dir)));
+    return undefined;
+  },
+);
+
+step(
+  "Given",
   "the Kubernetes Node {string} is missing",
   {
     area,
@@ -181,7 +204,7 @@ for (const [keyword, phrase, datastore, verb] of [
       doc: `Sets ClusterInformation default's spec.datastoreReady to ${verb === "lock" ? "false" : "true"} in the ${datastore} datastore (lock first initialises a missing ClusterInformation).`,
     },
     async function () {
-      const m = migrator(this, sourceName(this));
+      const m = await migrator(this, sourceName(this));
       await this.record.phase(`${verb} ${datastore}`, () => m[verb](datastore));
     },
   );
@@ -196,7 +219,9 @@ step(
     doc: "`calicoctl datastore migrate export`: the three-section file, saved as export.yaml with the scenario.",
   },
   async function () {
-    const text = await this.record.phase("export", () => migrator(this, sourceName(this)).export());
+    const text = await this.record.phase("export", async () =>
+      (await migrator(this, sourceName(this))).export(),
+    );
     this.vars.set("calico:export", text);
     const file = join(await this.ensureArtifactDir(), "export.yaml");
     await writeFile(file, text);
@@ -214,14 +239,14 @@ step(
   },
   async function () {
     await attempt(this, async () => {
-      this.vars.set("calico:export", await migrator(this, sourceName(this)).export());
+      this.vars.set("calico:export", await (await migrator(this, sourceName(this))).export());
     });
   },
 );
 
 async function runImport(world: StoreshiftWorld): Promise<void> {
   const text = world.variable<string>("calico:export");
-  const result = await migrator(world, sourceName(world)).import(text);
+  const result = await (await migrator(world, sourceName(world))).import(text);
   world.vars.set("calico:import", result);
   if (result.exitCode !== 0) throw new Error(result.error ?? `import exited ${result.exitCode}`);
 }
@@ -261,8 +286,8 @@ step(
     doc: "The guide's rollback: lock the Kubernetes datastore, delete every Calico CRD (and so every Calico object), unlock etcd.",
   },
   async function () {
-    const result = await this.record.phase("rollback", () =>
-      rollback(this.kube().kubeConfig(), this.endpoints(sourceName(this))),
+    const result = await this.record.phase("rollback", async () =>
+      (await migrator(this, sourceName(this))).rollback(),
     );
     this.vars.set("calico:rollback", result);
   },

@@ -1,11 +1,12 @@
 import { rm } from "node:fs/promises";
 import type { TtlPolicy } from "../src/etcd-v2v3/expected.js";
 import { loadFixture, seedV2 } from "../src/etcd-v2v3/fixture.js";
-import { migrateOffline, type OfflineMigrationResult, rollbackOffline } from "../src/etcd-v2v3/offline.js";
-import { migrateOnline, type OnlineMigrationResult } from "../src/etcd-v2v3/online.js";
-import { rollbackOnline } from "../src/etcd-v2v3/rollback.js";
+import type { V2V3Migrator } from "../src/etcd-v2v3/migrator.js";
+import type { OfflineMigrationResult } from "../src/etcd-v2v3/offline.js";
+import type { OnlineMigrationOptions, OnlineMigrationResult } from "../src/etcd-v2v3/online.js";
 import { readV2Tree, v2Set } from "../src/etcd-v2v3/v2-client.js";
 import { verifyMigration } from "../src/etcd-v2v3/verify.js";
+import { v2v3Migrator } from "../src/migrator-module/module.js";
 import { step } from "./support/define.js";
 import type { StoreshiftWorld } from "./support/world.js";
 
@@ -15,12 +16,28 @@ function v2Endpoint(world: StoreshiftWorld, name: string): string {
   return world.endpoints(name)[0] ?? "";
 }
 
-async function onlineMigration(world: StoreshiftWorld, name: string, ttlPolicy: TtlPolicy): Promise<void> {
-  const result = await migrateOnline({
+/** The migrator this run uses: storeshift's own, or a module's (`--migrator module=PATH`). */
+export function migrator(world: StoreshiftWorld): Promise<V2V3Migrator> {
+  return v2v3Migrator(world.params.migrator);
+}
+
+/** `tuning`: transaction size and concurrency, and a progress hook a step can act on. */
+export async function onlineMigration(
+  world: StoreshiftWorld,
+  name: string,
+  ttlPolicy: TtlPolicy,
+  tuning: Pick<OnlineMigrationOptions, "txnOps" | "concurrency" | "onProgress"> = {},
+): Promise<void> {
+  const result = await (await migrator(world)).migrateOnline({
     v2Endpoint: v2Endpoint(world, name),
     v3Endpoints: world.endpoints(name),
     ttlPolicy,
-    onProgress: (done, total) => world.record.progress("migrate online", done, total),
+    txnOps: tuning.txnOps,
+    concurrency: tuning.concurrency,
+    onProgress: (done, total) => {
+      world.record.progress("migrate online", done, total);
+      tuning.onProgress?.(done, total);
+    },
   });
   world.vars.set(`etcd:online:${name}`, result);
 }
@@ -66,7 +83,8 @@ step(
     doc: "The guide's procedure with the real etcdctl 3.4: for each member, stop it, back up its data dir, `etcdctl migrate`, restart, wait for health; then verify every member and hashkv.",
   },
   async function (name: string) {
-    const result = await this.record.phase("migrate offline", () => migrateOffline(this.etcd(name)));
+    const m = await migrator(this);
+    const result = await this.record.phase("migrate offline", () => m.migrateOffline(this.etcd(name)));
     this.vars.set(`etcd:offline:${name}`, result);
     this.cleanups.push(() => rm(result.backupRoot, { recursive: true, force: true }));
     if (result.discrepancies.length > 0) {
@@ -157,18 +175,19 @@ step(
     doc: "Online: deletes exactly the migrated keys still at their migrated revision. Offline: restores every member's pre-migration data-dir backup.",
   },
   async function (mode: string, name: string) {
+    const m = await migrator(this);
     if (mode === "online") {
       const result = this.variable<OnlineMigrationResult>(`etcd:online:${name}`);
       this.vars.set(
         `etcd:rollback:${name}`,
-        await this.record.phase("rollback online", () => rollbackOnline(result)),
+        await this.record.phase("rollback online", () => m.rollbackOnline(result)),
       );
     } else {
       const result = this.variable<OfflineMigrationResult>(`etcd:offline:${name}`);
       const cluster = this.etcd(name);
       this.vars.set(
         `etcd:rollback:${name}`,
-        await this.record.phase("rollback offline", () => rollbackOffline(result.backups, { cluster })),
+        await this.record.phase("rollback offline", () => m.rollbackOffline(result.backups, { cluster })),
       );
     }
   },

@@ -1,8 +1,10 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { StoreshiftError } from "../common/errors.js";
-import { exportFromEtcd, importToKube, lockEtcd, lockKube, unlockEtcd, unlockKube } from "./api.js";
+import { exportFromEtcd, importToKube, lockEtcd, lockKube, rollback, unlockEtcd, unlockKube } from "./api.js";
 import { Calicoctl } from "./calicoctl/adapter.js";
+import type { QuirkMode } from "./export/build.js";
 import type { CrdManifest } from "./kube/crds.js";
+import type { RollbackResult } from "./rollback.js";
 
 /**
  * One migration step set, implemented by storeshift's own core ("builtin") or by a real calicoctl
@@ -21,12 +23,19 @@ export interface MigratorImportResult {
   error?: string;
 }
 
+/**
+ * The public interface a Calico migrator implements: storeshift's own, a real calicoctl, or a user
+ * module loaded with `--migrator module=PATH` (src/migrator-module), driven by the same scenarios.
+ */
 export interface Migrator {
-  readonly name: "builtin" | "calicoctl";
+  /** "builtin", "calicoctl", or what a module calls itself; shown in reports. */
+  readonly name: string;
   lock(datastore: "etcdv3" | "kubernetes"): Promise<void>;
   unlock(datastore: "etcdv3" | "kubernetes"): Promise<void>;
   export(): Promise<string>;
   import(text: string): Promise<MigratorImportResult>;
+  /** The guide's rollback: lock Kubernetes, delete every Calico CRD, unlock etcd. */
+  rollback(): Promise<RollbackResult>;
 }
 
 function kubeConfigFrom(path: string): KubeConfig {
@@ -39,7 +48,8 @@ export class BuiltinMigrator implements Migrator {
   readonly name = "builtin" as const;
   constructor(
     private readonly stores: MigrationStores,
-    private readonly options: { crds?: CrdManifest[] } = {},
+    /** mode "upstream" reproduces calicoctl's quirks (e.g. colliding nodes: the last one wins). */
+    private readonly options: { crds?: CrdManifest[]; mode?: QuirkMode } = {},
   ) {}
 
   async lock(datastore: "etcdv3" | "kubernetes"): Promise<void> {
@@ -51,18 +61,22 @@ export class BuiltinMigrator implements Migrator {
     else await unlockKube(kubeConfigFrom(this.stores.kubeconfigPath));
   }
   async export(): Promise<string> {
-    return (await exportFromEtcd(this.stores.etcdEndpoints)).text;
+    return (await exportFromEtcd(this.stores.etcdEndpoints, { mode: this.options.mode })).text;
   }
   async import(text: string): Promise<MigratorImportResult> {
     try {
       const r = await importToKube(kubeConfigFrom(this.stores.kubeconfigPath), text, {
         crds: this.options.crds,
+        mode: this.options.mode,
       });
       return { exitCode: 0, output: r.messages.join("\n"), warnings: r.warnings };
     } catch (err) {
       const code = err instanceof StoreshiftError ? err.exitCode : 1;
       return { exitCode: code, output: "", warnings: [], error: (err as Error).message };
     }
+  }
+  rollback(): Promise<RollbackResult> {
+    return rollback(kubeConfigFrom(this.stores.kubeconfigPath), this.stores.etcdEndpoints);
   }
 }
 
@@ -107,5 +121,12 @@ export class CalicoctlMigrator implements Migrator {
           }
         : {}),
     };
+  }
+  /**
+   * calicoctl has no rollback command: the guide deletes the CRDs with kubectl, so this is
+   * storeshift's implementation of the guide's steps, as for the builtin.
+   */
+  rollback(): Promise<RollbackResult> {
+    return rollback(kubeConfigFrom(this.stores.kubeconfigPath), this.stores.etcdEndpoints);
   }
 }

@@ -20,10 +20,26 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./commands/run.js")).runCommand,
   },
   {
+    name: "selftest",
+    summary: "run the suite against deliberately broken migrators and print the catch rate",
+    load: async () => (await import("./commands/selftest.js")).selftestCommand,
+  },
+  {
     name: "replay",
     summary:
       "re-run a failed scenario from a report dir's saved features and fixtures, stores kept on failure",
     load: async () => (await import("./commands/replay.js")).replayCommand,
+  },
+  {
+    name: "verify",
+    summary:
+      "run a migration's whole guide on copies of your own data (snapshot, data dir, dump, export, URL)",
+    load: async () => (await import("./commands/verify.js")).verifyCommand,
+  },
+  {
+    name: "anonymize",
+    summary: "rewrite names, IPs and CIDRs of a dump, export or snapshot consistently, so it can be shared",
+    load: async () => (await import("./commands/anonymize.js")).anonymizeCommand,
   },
   {
     name: "snapshot",

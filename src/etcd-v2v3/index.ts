@@ -17,6 +17,7 @@ export {
   type V2Fixture,
 } from "./fixture.js";
 export { etcdV2V3Mapping, etcdV2V3OnlineMapping } from "./mapping.js";
+export { builtinV2V3Migrator, type OfflineRollbackOptions, type V2V3Migrator } from "./migrator.js";
 export {
   type MemberBackup,
   migrateOffline,

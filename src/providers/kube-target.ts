@@ -1,7 +1,7 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { StoreshiftError } from "../common/errors.js";
 import type { BackendName } from "./backend.js";
-import { useExistingCluster } from "./existing/existing-cluster.js";
+import { assertDisposable, useExistingCluster } from "./existing/existing-cluster.js";
 import { startKindCluster } from "./kind/kind-cli.js";
 import { probeKind } from "./kind/kind-usable.js";
 import { type StartedLocalControlPlane, startLocalControlPlane } from "./kube/local-control-plane.js";
@@ -68,6 +68,9 @@ export async function startKubeTarget(backend: BackendName, name: string): Promi
     }
     case "existing": {
       const existing = useExistingCluster({ context: process.env.STORESHIFT_KUBE_CONTEXT });
+      // `storeshift run` checked both declarations before anything ran; the label is checked again
+      // here, so the step library used without the runner cannot reach an undeclared cluster either
+      await assertDisposable(existing, true);
       return {
         backend,
         name: existing.context,

@@ -11,8 +11,12 @@ import {
 } from "../../src/providers/containers/etcd-container.js";
 import { type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import type { KubeTarget } from "../../src/providers/kube-target.js";
+import { packageRoot } from "../../src/runner/run-suites.js";
 import { ScenarioRecord } from "./scenario-record.js";
 import { type PoolKeys, pool } from "./store-pool.js";
+
+/** Prefix of a fixture name that means "the one bundled with storeshift". */
+export const BUNDLED_FIXTURE = "storeshift:";
 
 export type KeepPolicy = "never" | "on-failure" | "always";
 
@@ -22,7 +26,7 @@ export interface StoreshiftParameters {
   backend: string;
   backendReason: string;
   keep: KeepPolicy;
-  /** "builtin", or "calicoctl=/path/to/calicoctl". */
+  /** "builtin", "calicoctl=/path/to/calicoctl" or "module=/abs/path.js[#EXPORT]". */
   migrator: string;
   fixtureRoot: string;
 }
@@ -146,15 +150,22 @@ export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
   }
 
   /**
-   * A fixture file: under the run's fixture root (the bundled fixtures, or a replay's saved copy),
-   * else relative to the working directory (test-only fixtures). A copy goes into the scenario's
+   * A fixture file: `storeshift:<path>` names one of storeshift's bundled fixtures; any other name is
+   * looked up under the run's fixture root (the project's `fixtures/`, or a replay's saved copy), then
+   * relative to the working directory. The project's own fixtures are never shadowed by bundled ones. A copy goes into the scenario's
    * artifacts, so a report shows and a replay reuses exactly what was seeded.
    */
   async fixturePath(file: string): Promise<string> {
-    const underRoot = join(this.params.fixtureRoot, file);
-    const path = existsSync(underRoot) ? underRoot : resolve(file);
-    if (!existsSync(path))
-      throw new Error(`fixture ${file}: not under ${this.params.fixtureRoot} nor ${resolve(file)}`);
+    let path: string;
+    if (file.startsWith(BUNDLED_FIXTURE)) {
+      path = join(packageRoot(), "fixtures", file.slice(BUNDLED_FIXTURE.length));
+      if (!existsSync(path)) throw new Error(`fixture ${file}: storeshift bundles no ${path}`);
+    } else {
+      const underRoot = join(this.params.fixtureRoot, file);
+      path = existsSync(underRoot) ? underRoot : resolve(file);
+      if (!existsSync(path))
+        throw new Error(`fixture ${file}: not under ${this.params.fixtureRoot} nor ${resolve(file)}`);
+    }
     const copy = join(await this.ensureArtifactDir(), "fixtures", basename(path));
     await mkdir(dirname(copy), { recursive: true });
     await copyFile(path, copy);

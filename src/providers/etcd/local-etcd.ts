@@ -26,6 +26,11 @@ export interface LocalEtcdOptions {
   startTimeoutMs?: number;
   /** Extra flags for every member, e.g. `--auto-compaction-retention=1`. */
   extraArgs?: string[];
+  /**
+   * Fills a member's (not yet existing) data dir before it first starts: a restored snapshot or a
+   * copied data dir. etcd then ignores --initial-cluster and serves what the dir holds.
+   */
+  prepareMember?: (member: EtcdMemberInfo, cluster: { token: string }) => Promise<void>;
 }
 
 export interface EtcdMemberInfo {
@@ -272,6 +277,7 @@ export async function startLocalEtcd(options: LocalEtcdOptions = {}): Promise<St
   handle = new StartedLocalEtcd(name, binary, members, rootDir, { enableV2, line }, unregister);
   const started = Date.now();
   try {
+    if (options.prepareMember) for (const info of infos) await options.prepareMember(info, { token });
     // members of a new cluster must start together: none is healthy before quorum forms
     for (const m of members) m.spawn();
     for (const m of members) m.process.assertSpawned();

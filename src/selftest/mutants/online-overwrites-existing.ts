@@ -1,0 +1,27 @@
+import { CollisionError } from "../../etcd-v2v3/online.js";
+import { connectV3 } from "../../etcd-v2v3/v3.js";
+import { applied, v2v3Mutant } from "./support.js";
+
+const name = "online-overwrites-existing";
+
+/** A v3 key that already holds another value is overwritten with the v2 value instead of refused. */
+export default v2v3Mutant(
+  { name, description: "the online migrator overwrites existing v3 keys that hold other values" },
+  (builtin) => ({
+    async migrateOnline(options) {
+      try {
+        return await builtin.migrateOnline(options);
+      } catch (err) {
+        if (!(err instanceof CollisionError)) throw err;
+        const client = connectV3(options.v3Endpoints);
+        try {
+          for (const c of err.collisions) await client.delete().key(c.key).exec();
+        } finally {
+          client.close();
+        }
+        applied(name, `${err.collisions.length} existing v3 key(s) overwritten`);
+        return builtin.migrateOnline(options);
+      }
+    },
+  }),
+);
