@@ -5,6 +5,7 @@ import { tryOutput } from "../binaries/run-tool.js";
 import { versions } from "../binaries/versions.js";
 import { locateCalicoctl } from "../calico/calicoctl/install.js";
 import { probeDocker } from "../providers/containers/docker-probe.js";
+import { presentEtcdImage } from "../providers/containers/images.js";
 import { probeKind } from "../providers/kind/kind-usable.js";
 
 export interface DoctorLine {
@@ -55,6 +56,16 @@ export async function runDoctor(): Promise<DoctorReport> {
   });
   const docker = await probeDocker();
   lines.push({ item: "docker", ok: docker.available, detail: docker.detail });
+  if (docker.available) {
+    const present = await Promise.all((["3.6", "3.4"] as const).map((line) => presentEtcdImage(line)));
+    lines.push({
+      item: "etcd images",
+      ok: true,
+      detail: (["3.6", "3.4"] as const)
+        .map((line, i) => `${line}: ${present[i] ?? "none yet (pulled or built on first use)"}`)
+        .join("; "),
+    });
+  }
   const kind = await probeKind();
   const kindVersion = kind.executable ? await tryOutput(kind.executable, ["version"]) : undefined;
   lines.push({

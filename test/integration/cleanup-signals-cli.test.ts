@@ -11,6 +11,8 @@ import { generateFixture } from "../../src/calico/generate.js";
 import { stopAll } from "../../src/common/cleanup.js";
 import { sleep } from "../../src/common/wait.js";
 import { seedV2 } from "../../src/etcd-v2v3/fixture.js";
+import { probeDocker } from "../../src/providers/containers/docker-probe.js";
+import { OWNER_LABEL, testcontainers } from "../../src/providers/containers/runtime.js";
 import { startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import { startLocalControlPlane } from "../../src/providers/kube/local-control-plane.js";
 import { requireBinary } from "../helpers/binaries.js";
@@ -25,6 +27,7 @@ import { isAlive, listeningPorts, storeshiftTempDirs } from "../helpers/leaks.js
 const cliPath = new URL("../../bin/storeshift.js", import.meta.url).pathname;
 const repo = new URL("../..", import.meta.url).pathname;
 const scratch = await mkdtemp(join(tmpdir(), "signals-cli-"));
+const docker = await probeDocker();
 after(async () => {
   await stopAll();
   await rm(scratch, { recursive: true, force: true });
@@ -251,3 +254,44 @@ test("storeshift etcd migrate: SIGINT/SIGTERM online and offline leave no etcdct
     assert.deepEqual(storeshiftTempDirs(root), [], `etcd migrate --offline ${signal}: no temp dir`);
   }
 });
+
+/** Containers labelled as started by process `pid` (see src/providers/containers/runtime.ts). */
+async function containersOf(pid: number | undefined): Promise<string[]> {
+  const { getContainerRuntimeClient } = await testcontainers();
+  const client = await getContainerRuntimeClient();
+  const found = await client.container.dockerode.listContainers({
+    all: true,
+    filters: { label: [`${OWNER_LABEL}=${pid}`] },
+  });
+  return found.map((c) => c.Names[0] ?? c.Id);
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  test(`storeshift run --backend docker: ${signal} while a 3-member container cluster runs leaves no container, port or temp dir`, {
+    skip: docker.available ? false : `not run: ${docker.detail}`,
+  }, async () => {
+    const root = await mkdtemp(join(scratch, "run-docker-"));
+    const run = start(
+      [
+        "run",
+        "features/stores/containers.feature",
+        "--backend",
+        "docker",
+        "--name",
+        "3-member cluster",
+        "--report-dir",
+        join(root, "reports"),
+      ],
+      root,
+    );
+    let names: string[] = [];
+    const deadline = Date.now() + 90_000;
+    while (names.length < 3) {
+      if (Date.now() > deadline) throw new Error("timed out waiting for 3 member containers");
+      await sleep(200);
+      names = await containersOf(run.child.pid);
+    }
+    await signalAndCheck(run, signal, root, [], `run --backend docker (${names.join(", ")})`);
+    assert.deepEqual(await containersOf(run.child.pid), [], "no container of the run is left");
+  });
+}

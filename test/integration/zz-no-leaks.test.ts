@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { tempRoot } from "../../src/common/temp.js";
-import { storeshiftTempDirs } from "../helpers/leaks.js";
+import { probeDocker } from "../../src/providers/containers/docker-probe.js";
+import { OWNER_LABEL, testcontainers } from "../../src/providers/containers/runtime.js";
+import { isAlive, storeshiftTempDirs } from "../helpers/leaks.js";
 
 // Runs last (files run in name order, one at a time). `npm run test:integration` gives the whole run
 // its own STORESHIFT_TMPDIR, so every store the suites started lives under it: whatever is still
@@ -32,4 +34,23 @@ test("after every integration test: no store process and no storeshift temp dir 
 }, () => {
   assert.deepEqual(processesUnder(root), [], `processes still running from ${root}`);
   assert.deepEqual(storeshiftTempDirs(root), [], `temp dirs left in ${root}`);
+});
+
+test("after every integration test: no container is left by a storeshift process that has ended", async (t) => {
+  const docker = await probeDocker();
+  if (!docker.available) {
+    t.skip(`not run: ${docker.detail}`);
+    return;
+  }
+  const { getContainerRuntimeClient } = await testcontainers();
+  const client = await getContainerRuntimeClient();
+  const labelled = await client.container.dockerode.listContainers({
+    all: true,
+    filters: { label: [OWNER_LABEL] },
+  });
+  // a live owner may be another run sharing the engine; an ended one left its containers behind
+  const orphans = labelled
+    .filter((c) => !isAlive(Number(c.Labels[OWNER_LABEL])))
+    .map((c) => `${c.Names[0]} (owner pid ${c.Labels[OWNER_LABEL]})`);
+  assert.deepEqual(orphans, []);
 });

@@ -2,11 +2,17 @@ import { randomBytes } from "node:crypto";
 import type { StartedTestContainer } from "testcontainers";
 import { registerCleanup } from "../../common/cleanup.js";
 import { errorMessage, firstLine, StoreshiftError } from "../../common/errors.js";
-import { waitUntil } from "../../common/wait.js";
+import { sleep, waitUntil } from "../../common/wait.js";
 import { freePorts } from "../../process/ports.js";
 import { type EtcdMemberInfo, isHealthy, memberArgs } from "../etcd/local-etcd.js";
 import { type EtcdImageLine, ensureEtcdImage } from "./images.js";
-import { ownerLabels, removeOrphanedContainers, testcontainers } from "./runtime.js";
+import {
+  GROUP_LABEL,
+  ownerLabels,
+  removeContainersLabelled,
+  removeOrphanedContainers,
+  testcontainers,
+} from "./runtime.js";
 
 export interface EtcdContainerOptions {
   /** 3.6 (v3 only, the default) or 3.4 (Debian's 3.4.23 with the v2 API served). */
@@ -126,11 +132,6 @@ export class EtcdContainerMember {
       );
     }
   }
-
-  /** Removes the container and everything in it. */
-  async remove(): Promise<void> {
-    await this.container.stop({ remove: true, removeVolumes: true, timeout: 0 });
-  }
 }
 
 /**
@@ -190,28 +191,30 @@ export async function startEtcdContainer(options: EtcdContainerOptions = {}): Pr
     logFile: "(container log)",
   }));
   const flags = { enableV2: line === "3.4", current: line === "3.6", token: `storeshift-${suffix}` };
-  const started: StartedTestContainer[] = [];
+  const group = `${label}-${suffix}`;
+  const labels = { ...ownerLabels(`etcd ${line} ${label}`), [GROUP_LABEL]: group };
+  const starting: Promise<unknown>[] = [];
   const removeAll = async () => {
-    await Promise.all(
-      started.map((c) => c.stop({ remove: true, removeVolumes: true, timeout: 0 }).catch(() => undefined)),
-    );
+    // a container still being created (a signal mid-start, or one member failing first) has no
+    // handle yet: let creations settle, then remove by the group label, which every member carries
+    await Promise.race([Promise.allSettled(starting), sleep(15_000)]);
+    await removeContainersLabelled(GROUP_LABEL, group);
   };
   const unregister = registerCleanup(`etcd containers ${label}`, removeAll);
   try {
     // all members at once: none reports healthy before a quorum of them runs
-    const containers = await Promise.all(
-      infos.map(async (_info, i) => {
-        const container = await new GenericContainer(image)
+    for (let i = 0; i < count; i++) {
+      starting.push(
+        new GenericContainer(image)
           .withName(`storeshift-${label}-${i}-${suffix}`)
           .withNetworkMode("host")
-          .withLabels(ownerLabels(`etcd ${line} ${label}`))
+          .withLabels(labels)
           .withCommand(etcdContainerCommand(infos, i, flags))
           // host network, so no published port for testcontainers to wait on: /health is polled below
-          .start();
-        started.push(container);
-        return container;
-      }),
-    );
+          .start(),
+      );
+    }
+    const containers = (await Promise.all(starting)) as StartedTestContainer[];
     const members = infos.map(
       (info, i) => new EtcdContainerMember(info, containers[i] as StartedTestContainer, startTimeoutMs),
     );

@@ -115,11 +115,22 @@ async function imageExists(image: string): Promise<boolean> {
   return client.image.exists(ImageName.fromString(image));
 }
 
+/** A registry that does not answer at all must not stall a run: past this, the local build is used. */
+const PULL_TIMEOUT_MS = Number(process.env.STORESHIFT_PULL_TIMEOUT_MS ?? 120_000);
+
 async function tryPull(image: string): Promise<boolean> {
   const { getContainerRuntimeClient, ImageName } = await testcontainers();
   const client = await getContainerRuntimeClient();
   try {
-    await client.image.pull(ImageName.fromString(image));
+    await Promise.race([
+      client.image.pull(ImageName.fromString(image)),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`no answer within ${PULL_TIMEOUT_MS} ms`)),
+          PULL_TIMEOUT_MS,
+        ).unref(),
+      ),
+    ]);
     return true;
   } catch (err) {
     const reason = firstLine(errorMessage(err)).replace(/^\(HTTP code \d+\)\s*server error\s*-\s*/, "");

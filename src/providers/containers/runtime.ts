@@ -4,6 +4,8 @@ import { log } from "../../common/log.js";
 /** Every container storeshift starts carries these labels, so it can find and remove its own. */
 export const OWNER_LABEL = "io.storeshift.owner-pid";
 export const PURPOSE_LABEL = "io.storeshift.purpose";
+/** Containers started together (the members of one cluster) share this label's value. */
+export const GROUP_LABEL = "io.storeshift.group";
 
 let configured = false;
 
@@ -77,4 +79,26 @@ export async function removeOrphanedContainers(): Promise<string[]> {
   if (removed.length > 0)
     log.info(`removed ${removed.length} container(s) left by ended runs: ${removed.join(", ")}`);
   return removed;
+}
+
+/** Force-removes every container (running or not) whose `label` has `value`; returns how many. */
+export async function removeContainersLabelled(label: string, value: string): Promise<number> {
+  const { getContainerRuntimeClient } = await testcontainers();
+  const client = await getContainerRuntimeClient();
+  const found = await client.container.dockerode.listContainers({
+    all: true,
+    filters: { label: [`${label}=${value}`] },
+  });
+  await Promise.all(
+    found.map((c) =>
+      client.container.dockerode
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch((err: { statusCode?: number }) => {
+          // 404: already gone; 409: removal already in progress
+          if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
+        }),
+    ),
+  );
+  return found.length;
 }
