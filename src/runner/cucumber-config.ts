@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { packageRoot } from "./run-suites.js";
+import { packageRoot } from "../common/package-root.js";
 
 /** The slice of a cucumber-js configuration storeshift adds to. */
 export interface CucumberConfig {

@@ -1,16 +1,8 @@
-import { readFileSync } from "node:fs";
 import { rm, symlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { type Envelope, ScenarioCollector } from "../report/from-messages.js";
-import { RESULT_SCHEMA_VERSION, type RunResult } from "../report/result.js";
-import { failuresFirst, newRunId, packageRoot, totals } from "./run-suites.js";
+import { newRunId, runResultFrom } from "./run-result.js";
 import { writeRunReports } from "./write-run-reports.js";
-
-/** storeshift's own version, from its own package.json — never the version of the project using it. */
-export function storeshiftVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version?: string };
-  return pkg.version ?? "unknown";
-}
 
 /** `formatOptions: { storeshift: { … } }` in a cucumber configuration. */
 export interface FormatterOptions {
@@ -23,24 +15,6 @@ interface FormatterContext {
   on: (key: "message", handler: (value: Envelope & { testRunFinished?: unknown }) => void) => void;
   options: FormatterOptions;
   logger: { info: (message: string) => void };
-}
-
-/** Assembles a run result from what the collector saw. */
-export function runResultFrom(
-  collector: ScenarioCollector,
-  meta: Pick<RunResult, "runId" | "startedAt" | "backend"> & { versions?: Record<string, string> },
-): RunResult {
-  const scenarios = collector.results().sort(failuresFirst);
-  return {
-    schemaVersion: RESULT_SCHEMA_VERSION,
-    runId: meta.runId,
-    startedAt: meta.startedAt,
-    finishedAt: new Date().toISOString(),
-    backend: meta.backend,
-    versions: { storeshift: storeshiftVersion(), node: process.version, ...meta.versions },
-    scenarios,
-    totals: totals(scenarios),
-  };
 }
 
 /**

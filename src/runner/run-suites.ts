@@ -1,21 +1,26 @@
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { cp, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { requireBinary } from "../binaries/install.js";
 import type { Tool } from "../binaries/locate.js";
 import { InputError, StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
+import { packageRoot } from "../common/package-root.js";
 import { type BackendRequest, chooseBackend } from "../providers/backend.js";
 import { assertDisposable, useExistingCluster } from "../providers/existing/existing-cluster.js";
-import { RESULT_SCHEMA_VERSION, type RunResult, type ScenarioResult } from "../report/result.js";
+import { type Envelope, ScenarioCollector } from "../report/from-messages.js";
+import type { RunResult, ScenarioResult } from "../report/result.js";
+import { newRunId, runResultFrom } from "./run-result.js";
 import { writeRunReports } from "./write-run-reports.js";
 
 export type KeepPolicy = "never" | "on-failure" | "always";
 
 export interface RunOptions {
   paths: string[];
+  /** A cucumber configuration file; undefined looks for cucumber's defaults in the working dir, false uses none. */
+  config?: string | false;
+  /** cucumber profiles from that configuration. */
+  profiles?: string[];
   tags?: string;
   names?: string[];
   backend: BackendRequest;
@@ -44,16 +49,6 @@ export interface RunOutcome {
   nothingRan?: string;
 }
 
-/** The package's own root (features/, fixtures/, dist/steps live there), wherever it is installed. */
-export function packageRoot(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-}
-
-export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${stamp}-${randomBytes(2).toString("hex")}`;
-}
-
 export function parseShard(shard: string): string {
   const m = /^(\d+)\/(\d+)$/.exec(shard);
   const index = Number(m?.[1]);
@@ -63,42 +58,6 @@ export function parseShard(shard: string): string {
   }
   // cucumber counts shards from 1 as well
   return `${index}/${total}`;
-}
-
-async function readScenarioResults(runDir: string): Promise<ScenarioResult[]> {
-  const dir = join(runDir, "scenarios");
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const out: ScenarioResult[] = [];
-  for (const n of names.sort()) {
-    const file = join(dir, n, "scenario.json");
-    if (existsSync(file)) out.push(JSON.parse(await readFile(file, "utf8")) as ScenarioResult);
-  }
-  return out;
-}
-
-const STATUS_ORDER: Record<ScenarioResult["status"], number> = {
-  failed: 0,
-  "not-run": 1,
-  skipped: 2,
-  passed: 3,
-};
-
-/** Reports list what needs a person first: failures, then what did not run, then the rest. */
-export function failuresFirst(a: ScenarioResult, b: ScenarioResult): number {
-  return (
-    STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
-    a.feature.localeCompare(b.feature) ||
-    a.id.localeCompare(b.id)
-  );
-}
-
-export function totals(scenarios: ScenarioResult[]): RunResult["totals"] {
-  return {
-    passed: scenarios.filter((s) => s.status === "passed").length,
-    failed: scenarios.filter((s) => s.status === "failed").length,
-    skipped: scenarios.filter((s) => s.status === "skipped").length,
-    notRun: scenarios.filter((s) => s.status === "not-run").length,
-  };
 }
 
 /**
@@ -153,17 +112,86 @@ export function savedFeaturePath(runDir: string, featureUri: string): string {
 /** Binaries the local backend needs, installed up front so no scenario pays for a build. */
 const LOCAL_TOOLS: Tool[] = ["etcd-v2", "etcdctl-v2", "etcd", "etcdctl", "kube-apiserver"];
 
-/** Runs feature files through cucumber's JavaScript API and writes every report. */
+/** storeshift's own formatter plugin, dropped from a project's config: `run` writes the reports itself. */
+function isOurFormatter(format: unknown): boolean {
+  const spec = Array.isArray(format) ? String(format[0]) : String(format);
+  return spec.includes("formatter-plugin.js") || spec.replace(/"/g, "") === "storeshift/formatter";
+}
+
+/**
+ * The features a run uses when none are named: the project's `./features` when it has one (and its
+ * cucumber configuration names none), else the suites bundled with storeshift.
+ */
+function defaultPaths(cwd: string): string[] {
+  const own = join(cwd, "features");
+  return existsSync(own) ? [own] : [join(packageRoot(), "features")];
+}
+
+/**
+ * Runs feature files through cucumber's JavaScript API and writes every report. The project's
+ * cucumber configuration (cucumber.js/.mjs/.json/.yaml, profiles) is honoured; storeshift adds its
+ * step library, its formats and the World's parameters. Everything that can reject the run — a bad
+ * path, tag expression or configuration, a selection that matches nothing, a missing binary, a
+ * cluster not declared disposable — is checked before a report directory exists.
+ */
 export async function runSuites(o: RunOptions): Promise<RunOutcome> {
+  const cwd = process.cwd();
   const root = packageRoot();
-  const paths = o.paths.length > 0 ? o.paths : [join(root, "features")];
-  for (const p of paths) {
+  for (const p of o.paths) {
     const file = p.replace(/:\d+(:\d+)*$/, "");
     if (!existsSync(file)) throw new InputError(`run: ${p}: no such feature file or directory`);
   }
   const stepsEntry = join(root, "dist", "steps", "index.js");
   if (!existsSync(stepsEntry))
     throw new StoreshiftError(`run: ${stepsEntry} is missing; run \`npm run build\``);
+
+  const { loadConfiguration, loadSources, runCucumber } = await import("@cucumber/cucumber/api");
+  let loaded: Awaited<ReturnType<typeof loadConfiguration>>;
+  try {
+    loaded = await loadConfiguration(
+      {
+        file: o.config === false ? false : o.config,
+        profiles: o.profiles ?? [],
+        provided: {
+          paths: o.paths,
+          import: [stepsEntry],
+          ...(o.tags ? { tags: o.tags } : {}),
+          name: o.names ?? [],
+          parallel: o.parallel > 1 ? o.parallel : 0,
+          shard: o.shard ?? "",
+          failFast: o.failFast ?? false,
+        },
+      },
+      { cwd },
+    );
+  } catch (err) {
+    throw new InputError(`run: cucumber configuration: ${deepestMessage(err)}`, { cause: err });
+  }
+  const { runConfiguration } = loaded;
+  if (runConfiguration.sources.paths.length === 0) runConfiguration.sources.paths = defaultPaths(cwd);
+  const paths = runConfiguration.sources.paths;
+  const usesBundled = paths.some((p) => resolve(p).startsWith(join(root, "features")));
+  const fixtureRoot = o.fixtureRoot ?? (usesBundled ? join(root, "fixtures") : join(cwd, "fixtures"));
+
+  let selected: number;
+  try {
+    const sources = await loadSources(runConfiguration.sources);
+    if (sources.errors.length > 0) {
+      const first = sources.errors[0] as { uri?: string; message?: string };
+      throw new InputError(`run: ${first.uri ?? "feature"}: ${first.message ?? "could not be parsed"}`);
+    }
+    selected = sources.plan.length;
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    // a bad --tags expression surfaces here, wrapped twice; its own message is the useful line
+    throw new InputError(`run: ${deepestMessage(err)}`, { cause: err });
+  }
+  if (selected === 0) {
+    // a CI job whose filter selects nothing has tested nothing: that is not a pass
+    const what = `${paths.map((p) => relative(cwd, p) || ".").join(" ")}${o.tags ? ` with --tags "${o.tags}"` : ""}${o.names?.length ? ` and --name ${o.names.join(" ")}` : ""}`;
+    if (!o.allowNotRun)
+      throw new InputError(`run: no scenario matched ${what} (--allow-not-run accepts that)`);
+  }
 
   const backend = await chooseBackend(o.backend);
   if (backend.name === "existing") {
@@ -173,17 +201,13 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
       o.disposable === true,
     );
   }
-  const versions: Record<string, string> = {
-    storeshift: process.env.npm_package_version ?? "0.1.0",
-    node: process.version,
-  };
+  const versions: Record<string, string> = {};
   for (const tool of LOCAL_TOOLS) versions[tool] = (await requireBinary(tool)).version;
 
   const runId = o.runId ?? newRunId();
   const runDir = resolve(o.reportDir, runId);
   await mkdir(runDir, { recursive: true });
   const startedAt = new Date().toISOString();
-  const fixtureRoot = o.fixtureRoot ?? join(root, "fixtures");
   await saveInputs(paths, fixtureRoot, runDir);
   const inputs: RunInputs = {
     runId,
@@ -195,65 +219,44 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
   };
   await writeRunInputs(runDir, inputs);
   log.info(
-    `run ${runId}: backend ${backend.name} (${backend.reason}); reports in ${relative(process.cwd(), runDir) || "."}`,
+    `run ${runId}: backend ${backend.name} (${backend.reason}); reports in ${relative(cwd, runDir) || "."}`,
   );
 
-  const { loadConfiguration, runCucumber } = await import("@cucumber/cucumber/api");
-  const { runConfiguration } = await loadConfiguration({
-    file: false,
-    provided: {
-      paths,
-      import: [stepsEntry],
-      tags: o.tags ?? "",
-      name: o.names ?? [],
-      parallel: o.parallel > 1 ? o.parallel : 0,
-      shard: o.shard ?? "",
-      failFast: o.failFast ?? false,
-      format: [
-        "summary",
-        ["html", join(runDir, "cucumber.html")],
-        ["message", join(runDir, "cucumber-messages.ndjson")],
-      ],
-      worldParameters: {
-        runDir,
-        backend: backend.name,
-        backendReason: backend.reason,
-        keep: o.keep,
-        migrator: o.migrator,
-        fixtureRoot,
-        ...(o.seeds ? { seeds: o.seeds } : {}),
-      },
-    },
-  });
+  runConfiguration.formats.stdout = "summary";
+  runConfiguration.formats.files = {
+    ...Object.fromEntries(
+      Object.entries(runConfiguration.formats.files).filter(([, spec]) => !isOurFormatter(spec)),
+    ),
+    [join(runDir, "cucumber.html")]: "html",
+    [join(runDir, "cucumber-messages.ndjson")]: "message",
+  };
+  runConfiguration.runtime.worldParameters = {
+    ...runConfiguration.runtime.worldParameters,
+    runDir,
+    backend: backend.name,
+    backendReason: backend.reason,
+    keep: o.keep,
+    migrator: o.migrator,
+    fixtureRoot,
+    ...(o.seeds ? { seeds: o.seeds } : {}),
+  };
+  const collector = new ScenarioCollector();
   let success: boolean;
   try {
-    ({ success } = await runCucumber(runConfiguration, { cwd: process.cwd() }));
+    ({ success } = await runCucumber(runConfiguration, { cwd }, (envelope) =>
+      collector.add(envelope as Envelope),
+    ));
   } catch (err) {
-    throw new StoreshiftError(`run: cucumber could not start: ${(err as Error).message}`, { cause: err });
+    throw new StoreshiftError(`run: cucumber could not start: ${deepestMessage(err)}`, { cause: err });
   }
-  const scenarios = (await readScenarioResults(runDir)).sort(failuresFirst);
-  const result: RunResult = {
-    schemaVersion: RESULT_SCHEMA_VERSION,
-    runId,
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    backend,
-    versions,
-    scenarios,
-    totals: totals(scenarios),
-  };
+  const result = runResultFrom(collector, { runId, startedAt, backend, versions });
+  const scenarios = result.scenarios;
   for (const sc of scenarios) if (sc.seeds) inputs.seeds[sc.id] = sc.seeds;
   await writeRunInputs(runDir, inputs);
   await writeRunReports(result, runDir);
   const latest = join(dirname(runDir), "latest");
   await rm(latest, { force: true });
   await symlink(runId, latest).catch(() => undefined);
-  if (scenarios.length === 0 && success && !o.allowNotRun) {
-    // a CI job whose filter selects nothing has tested nothing: that is not a pass
-    throw new InputError(
-      `run: no scenario matched ${paths.join(" ")}${o.tags ? ` with --tags "${o.tags}"` : ""}${o.names?.length ? ` and --name ${o.names.join(" ")}` : ""} (--allow-not-run accepts that)`,
-    );
-  }
   const failed = !success || result.totals.failed > 0;
   if (failed) return { exitCode: 1, runDir, result };
   const why = nothingRan(scenarios);
@@ -275,4 +278,11 @@ export function nothingRan(scenarios: ScenarioResult[]): string | undefined {
   }
   const listed = [...reasons].map(([why, n]) => (n > 1 ? `${n}× ${why}` : why)).join("; ");
   return `run: nothing ran: all ${scenarios.length} selected scenario(s) were not run (${listed}); --allow-not-run accepts that`;
+}
+
+/** The innermost cause's message: cucumber wraps a tag or config error in generic ones. */
+function deepestMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e && typeof e === "object" && e.cause && typeof e.cause === "object") e = e.cause as typeof e;
+  return (e?.message ?? String(err)).split("\n")[0] ?? "";
 }

@@ -5,8 +5,9 @@ import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { InputError, StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
+import { packageRoot } from "../common/package-root.js";
 import type { RunResult, ScenarioResult } from "../report/result.js";
-import { newRunId, packageRoot } from "../runner/run-suites.js";
+import { newRunId } from "../runner/run-result.js";
 import { type Migration, MUTANTS, type MutantEntry, mutantByName } from "./catalogue.js";
 import { MUTANT_LOG_ENV } from "./mutants/support.js";
 

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { copyFile, mkdir, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { type IWorldOptions, World } from "@cucumber/cucumber";
+import { packageRoot } from "../../src/common/package-root.js";
 import type { BackendName } from "../../src/providers/backend.js";
 import {
   type EtcdContainerMember,
@@ -11,7 +12,6 @@ import {
 } from "../../src/providers/containers/etcd-container.js";
 import { type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import type { KubeTarget } from "../../src/providers/kube-target.js";
-import { packageRoot } from "../../src/runner/run-suites.js";
 import { ScenarioRecord } from "./scenario-record.js";
 import { type PoolKeys, pool } from "./store-pool.js";
 

@@ -36,7 +36,7 @@ async function sh(cmd: string, args: string[], cwd: string) {
   }
 }
 
-test("a project installs the packed storeshift and runs its own feature, fixture and step with cucumber-js", {
+test("a project installs the packed storeshift and runs its own feature, fixture and step with cucumber-js and with storeshift run", {
   timeout: 15 * 60_000,
 }, async () => {
   // dist/ is built by `npm test` before the integration tests; packing must not need devDependencies
@@ -57,28 +57,40 @@ test("a project installs the packed storeshift and runs its own feature, fixture
 
   const ran = await sh(join(app, "node_modules", ".bin", "cucumber-js"), [], app);
   assert.equal(ran.code, 1, `two scenarios fail on purpose:\n${ran.out}`);
+  await checkReports(join(app, "reports"), ran.out);
 
-  const result = JSON.parse(
-    await readFile(join(app, "reports", "latest", "result.json"), "utf8"),
-  ) as RunResult;
+  // the same project through `storeshift run`: its cucumber.mjs (own steps) is honoured, ./features
+  // is the default, and run writes the reports itself (the formatter in cucumber.mjs is not doubled)
+  const viaRun = await sh(
+    join(app, "node_modules", ".bin", "storeshift"),
+    ["run", "--report-dir", "out"],
+    app,
+  );
+  assert.equal(viaRun.code, 1, viaRun.out);
+  await checkReports(join(app, "out"), viaRun.out);
+  const cucumberRuns = (await readdir(join(app, "reports"))).filter((d) => d !== "latest");
+  assert.equal(cucumberRuns.length, 1, "storeshift run must not also write reports through the formatter");
+});
+
+async function checkReports(dir: string, output: string): Promise<void> {
+  const result = JSON.parse(await readFile(join(dir, "latest", "result.json"), "utf8")) as RunResult;
   const byName = new Map(result.scenarios.map((s) => [s.name, s]));
-  assert.deepEqual(result.totals, { passed: 3, failed: 2, skipped: 0, notRun: 0 }, ran.out);
-  assert.equal(byName.get("a bundled fixture by its explicit prefix")?.status, "passed");
+  assert.deepEqual(result.totals, { passed: 3, failed: 2, skipped: 0, notRun: 0 }, output);
   assert.equal(byName.get("library steps and the project's own step in one scenario")?.status, "passed");
   assert.equal(
     byName.get("the project's fixture wins over a bundled one of the same name")?.status,
     "passed",
     "the project's etcd-v2/seed-foo.yaml must be seeded, not storeshift's bundled one",
   );
+  assert.equal(byName.get("a bundled fixture by its explicit prefix")?.status, "passed");
   assert.match(
     byName.get("a step nobody wrote")?.reason ?? "",
     /undefined step "the moon is made of cheese"/,
   );
   assert.match(byName.get("a value that differs")?.reason ?? "", /\/consumer\/k/);
   assert.equal(result.versions.storeshift, ourPackage.version, "the version must be storeshift's own");
-
-  const summary = await readFile(join(app, "reports", "latest", "summary.md"), "utf8");
+  const summary = await readFile(join(dir, "latest", "summary.md"), "utf8");
   assert.match(summary, /undefined step "the moon is made of cheese"/);
-  const junit = await readFile(join(app, "reports", "latest", "junit.xml"), "utf8");
+  const junit = await readFile(join(dir, "latest", "junit.xml"), "utf8");
   assert.match(junit, /tests="5" failures="2" errors="0"/);
-});
+}

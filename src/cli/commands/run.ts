@@ -37,9 +37,12 @@ export const runCommand: Command = {
   usage: `storeshift run [paths...] [--tags EXPR] [--name REGEX]... [--backend auto|local|docker|existing]
                 [--parallel N] [--shard i/n] [--keep never|on-failure|always]
                 [--migrator builtin|calicoctl=PATH|module=PATH[#EXPORT]] [--report-dir DIR]
-                [--allow-not-run] [--disposable] [--fail-fast]
+                [--allow-not-run] [--disposable] [--fail-fast] [--config FILE] [--profile NAME]...
 
-Runs the bundled features (default) or the given .feature files/dirs (file:line selects one scenario).
+Runs the given .feature files/dirs (file:line selects one scenario); with none, the project's
+./features (or the paths its cucumber configuration names), else the suites bundled with storeshift.
+The project's cucumber configuration (cucumber.js/.mjs/.cjs/.json/.yaml, or --config FILE) and its
+profiles are honoured: its own steps, formats and world parameters come along with storeshift's.
 --backend existing uses the cluster of KUBECONFIG (context STORESHIFT_KUBE_CONTEXT, else the current
 one), where scenarios delete every Calico CRD and Nodes: it runs only when the cluster is declared
 disposable by both --disposable and the label storeshift.io/disposable=true on namespace kube-system.
@@ -67,6 +70,8 @@ the Migrator and V2V3Migrator interfaces); see docs/selftest.md.`,
         "allow-not-run": { type: "boolean", default: false },
         disposable: { type: "boolean", default: false },
         "fail-fast": { type: "boolean", default: false },
+        config: { type: "string" },
+        profile: { type: "string", multiple: true },
       },
       true,
     );
@@ -89,6 +94,8 @@ the Migrator and V2V3Migrator interfaces); see docs/selftest.md.`,
       allowNotRun: values["allow-not-run"] === true,
       disposable: values.disposable === true,
       failFast: values["fail-fast"] === true,
+      ...(values.config !== undefined ? { config: String(values.config) } : {}),
+      profiles: (values.profile as string[] | undefined) ?? [],
     });
     return finishRun(outcome);
   },
