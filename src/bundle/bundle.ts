@@ -36,8 +36,8 @@ const DATA_STEP =
   /(the etcd snapshot|the etcd data directory|the etcd v2 dump|the Calico export) "((?:[^"\\]|\\.)*)"/g;
 const LIVE_STEP = /the (?:v2 keys of the )?live etcd "((?:[^"\\]|\\.)*)"/;
 
-const unescape = (s: string) => s.replace(/\\(.)/g, "$1");
-const escape = (s: string) => s.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
+const unquoteStep = (s: string) => s.replace(/\\(.)/g, "$1");
+const quoteStep = (s: string) => s.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
 
 async function featureFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -84,7 +84,7 @@ export async function createBundle(o: BundleOptions): Promise<BundleManifest> {
     const live = LIVE_STEP.exec(await readFile(f, "utf8"));
     if (live)
       throw new InputError(
-        `bundle: ${relative(runDir, f)} copies the live etcd ${unescape(live[1] ?? "")}, which cannot travel; ` +
+        `bundle: ${relative(runDir, f)} copies the live etcd ${unquoteStep(live[1] ?? "")}, which cannot travel; ` +
           "save a snapshot of it (`etcdctl snapshot save`), verify from that, and bundle that run",
       );
   }
@@ -111,7 +111,7 @@ export async function createBundle(o: BundleOptions): Promise<BundleManifest> {
       const text = await readFile(f, "utf8");
       let rewritten = text;
       for (const m of text.matchAll(DATA_STEP)) {
-        const original = originalPath(unescape(m[2] ?? ""), join(runDir, "inputs", "fixtures"));
+        const original = originalPath(unquoteStep(m[2] ?? ""), join(runDir, "inputs", "fixtures"));
         let inBundle = placed.get(original);
         if (!inBundle) {
           inBundle = await placeData(original, fixtureRoot, placed.size, o.anonymizeKey);
@@ -123,7 +123,7 @@ export async function createBundle(o: BundleOptions): Promise<BundleManifest> {
             kind: isDir ? "dir" : "file",
           });
         }
-        rewritten = rewritten.replace(m[0], `${m[1]} "${escape(inBundle)}"`);
+        rewritten = rewritten.replace(m[0], `${m[1]} "${quoteStep(inBundle)}"`);
       }
       if (o.anonymizeKey) rewritten = rewritten.replace(/^(Feature: .*--from ).*$/m, "$1(anonymised data)");
       if (rewritten !== text) await writeFile(f, rewritten);
