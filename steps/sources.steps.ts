@@ -45,7 +45,7 @@ const sources: [phrase: string, kind: SourceKind, purpose: SourcePurpose, exampl
     "snapshot",
     "calico",
     'Given the etcd snapshot "prod.db" restored as etcd "source"',
-    "Checks the file whole (bbolt pages, the SHA-256 `snapshot save` appends), then restores a copy with the real `etcdctl snapshot restore` into a private etcd 3.4. The file is only read.",
+    "Checks the file whole (bbolt pages, the SHA-256 `snapshot save` appends), then restores a copy with the real `etcdutl snapshot restore` into a private etcd 3.6 (or, without etcdutl, etcd 3.4's `etcdctl snapshot restore` into etcd 3.4). The file is only read.",
   ],
   [
     "the etcd data directory {string} copied as etcd {string}",

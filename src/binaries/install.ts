@@ -57,6 +57,7 @@ async function installTool(tool: Tool): Promise<void> {
       return installDebianEtcd();
     case "etcd":
     case "etcdctl":
+    case "etcdutl":
       if (!(await which("go")))
         throw new StoreshiftError(`build ${describeTool(tool)}: no Go toolchain on PATH`);
       return buildEtcd();
@@ -103,9 +104,9 @@ export async function requireBinary(tool: Tool): Promise<Binary> {
 
 function pathNameOf(tool: Tool): string {
   // etcd and etcdctl come from one build, as do the two Debian packages: they share a lock
-  return tool.replace(/-v2$/, "").replace(/ctl$/, "");
+  return tool.replace(/-v2$/, "").replace(/(ctl|utl)$/, "");
 }
 
-export const ALL_TOOLS: Tool[] = ["etcd-v2", "etcdctl-v2", "etcd", "etcdctl", "kube-apiserver"];
+export const ALL_TOOLS: Tool[] = ["etcd-v2", "etcdctl-v2", "etcd", "etcdctl", "etcdutl", "kube-apiserver"];
 
 export { stagingModules };

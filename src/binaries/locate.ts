@@ -4,7 +4,7 @@ import { cachedBinaryPath } from "./cache.js";
 import { tryOutput, which } from "./run-tool.js";
 import { versions } from "./versions.js";
 
-export type Tool = "etcd-v2" | "etcdctl-v2" | "etcd" | "etcdctl" | "kube-apiserver";
+export type Tool = "etcd-v2" | "etcdctl-v2" | "etcd" | "etcdctl" | "etcdutl" | "kube-apiserver";
 
 export interface Binary {
   tool: Tool;
@@ -29,7 +29,7 @@ export async function isExecutable(path: string): Promise<boolean> {
 }
 
 export async function probeVersion(tool: Tool, path: string): Promise<string | undefined> {
-  const isCtl = tool === "etcdctl" || tool === "etcdctl-v2";
+  const isCtl = tool === "etcdctl" || tool === "etcdctl-v2" || tool === "etcdutl";
   const out = isCtl ? await tryOutput(path, ["version"]) : await tryOutput(path, ["--version"]);
   if (!out) return undefined;
   const match =
@@ -60,7 +60,7 @@ function userCandidates(tool: Tool): Array<{ path: string; source: string }> {
 export function versionFits(tool: Tool, version: string): boolean {
   const [major = 0, minor = 0] = version.split(".").map(Number);
   if (tool === "etcd-v2" || tool === "etcdctl-v2") return major === 3 && minor <= 4;
-  if (tool === "etcd" || tool === "etcdctl") return major === 3 && minor >= 5;
+  if (tool === "etcd" || tool === "etcdctl" || tool === "etcdutl") return major === 3 && minor >= 5;
   return major === 1 && minor >= 30;
 }
 
@@ -128,6 +128,8 @@ export function describeTool(tool: Tool): string {
       return "etcd >= 3.5";
     case "etcdctl":
       return "etcdctl >= 3.5";
+    case "etcdutl":
+      return "etcdutl >= 3.5 (snapshot restore)";
     case "kube-apiserver":
       return "kube-apiserver";
   }

@@ -43,9 +43,15 @@ export function etcdPlan(etcdVersion: string): GoBuildPlan {
     requires: {
       "go.etcd.io/etcd/server/v3": `v${etcdVersion}`,
       "go.etcd.io/etcd/etcdctl/v3": `v${etcdVersion}`,
+      "go.etcd.io/etcd/etcdutl/v3": `v${etcdVersion}`,
     },
     replaces: {},
-    packages: { "go.etcd.io/etcd/server/v3": "etcd", "go.etcd.io/etcd/etcdctl/v3": "etcdctl" },
+    // etcdutl: since 3.5 the offline snapshot restore lives there, not in etcdctl
+    packages: {
+      "go.etcd.io/etcd/server/v3": "etcd",
+      "go.etcd.io/etcd/etcdctl/v3": "etcdctl",
+      "go.etcd.io/etcd/etcdutl/v3": "etcdutl",
+    },
     ldflags: ["-s -w"],
   };
 }

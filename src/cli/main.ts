@@ -42,6 +42,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./commands/anonymize.js")).anonymizeCommand,
   },
   {
+    name: "bundle",
+    summary: "pack a run (features, data, reports, versions, command) into one .tgz to replay elsewhere",
+    load: async () => (await import("./commands/bundle.js")).bundleCommand,
+  },
+  {
     name: "snapshot",
     summary: "save a store (etcd, etcd v2, Calico, /registry/) as a sorted NDJSON snapshot",
     load: async () => (await import("./commands/snapshot.js")).snapshotCommand,

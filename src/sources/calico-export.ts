@@ -23,9 +23,13 @@ export async function loadCalicoExport(file: string): Promise<ParsedExport> {
   return parseExport(utf8Text(bytes, `Calico export ${file}`), file);
 }
 
-/** The etcd keys and values an export stands for. Pure. */
+/**
+ * The etcd keys and values an export stands for. Pure. Several etcd Nodes may share one Kubernetes
+ * name in an export; as import does (apply as update), the last one wins.
+ */
 export function exportToEtcdEntries(parsed: ParsedExport, createdAt: string): [string, string][] {
-  const entries: [string, string][] = [];
+  const byKey = new Map<string, string>();
+  const entries = { push: ([k, v]: [string, string]) => byKey.set(k, v) };
   const objects = [parsed.clusterInformation, ...parsed.resources];
   for (const obj of objects)
     entries.push([
@@ -36,7 +40,7 @@ export function exportToEtcdEntries(parsed: ParsedExport, createdAt: string): [s
   for (const list of [ipam.blocks, ipam.block_affinities, ipam.handles])
     for (const e of list ?? []) entries.push([e.Key, JSON.stringify(e.Value)]);
   if (ipam.config) entries.push([ipam.config.Key || IPAM_CONFIG_KEY, JSON.stringify(ipam.config.Value)]);
-  return entries;
+  return [...byKey];
 }
 
 export async function seedCalicoExport(

@@ -2,9 +2,10 @@ import { copyFile, cp, open as openFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { requireBinary } from "../binaries/install.js";
+import { type Binary, isMissing, locate } from "../binaries/locate.js";
 import { InputError, StoreshiftError } from "../common/errors.js";
 import { makeTempDir, removeDir } from "../common/temp.js";
-import { type StartedLocalEtcd, startLocalEtcd } from "../providers/etcd/local-etcd.js";
+import { type EtcdLine, type StartedLocalEtcd, startLocalEtcd } from "../providers/etcd/local-etcd.js";
 import { loadCalicoExport, seedCalicoExport } from "./calico-export.js";
 import { checkDataDir } from "./data-dir.js";
 import { fsReason } from "./fs-reason.js";
@@ -106,14 +107,24 @@ export async function checkSource(spec: SourceSpec): Promise<void> {
   }
 }
 
-/** `etcdctl snapshot restore` (etcd 3.4's, the v3 API) of a private copy into a member's data dir. */
+/**
+ * The tool that restores a snapshot and the etcd line that then serves it: etcdutl (3.5+, where
+ * restore moved) with etcd 3.6 when it is installed, else etcd 3.4's `etcdctl snapshot restore`.
+ */
+export async function snapshotRestorer(): Promise<{ tool: Binary; line: EtcdLine }> {
+  const etcdutl = await locate("etcdutl");
+  if (!isMissing(etcdutl)) return { tool: etcdutl, line: "current" };
+  return { tool: await requireBinary("etcdctl-v2"), line: "v2-capable" };
+}
+
+/** `snapshot restore` of a private copy into a member's data dir. */
 async function restoreSnapshot(
   file: string,
   member: { name: string; peerUrl: string; dataDir: string },
   token: string,
+  etcdctl: Binary,
 ) {
   const info = await checkSnapshotFile(file);
-  const etcdctl = await requireBinary("etcdctl-v2");
   const scratch = await makeTempDir("snapshot-copy");
   try {
     // restore reads its input only, but it gets a copy all the same: the original is never opened for writing
@@ -138,7 +149,9 @@ async function restoreSnapshot(
     });
     if (run.exitCode !== 0) {
       const said = `${run.stderr}`.trim().split("\n").pop() ?? `exit ${run.exitCode}`;
-      throw new InputError(`etcd snapshot ${file}: etcdctl ${etcdctl.version} snapshot restore: ${said}`);
+      throw new InputError(
+        `etcd snapshot ${file}: ${etcdctl.tool} ${etcdctl.version} snapshot restore: ${said}`,
+      );
     }
   } finally {
     await removeDir(scratch);
@@ -168,12 +181,17 @@ export async function openSource(
   const etcdName = `byo-${name}`;
   switch (spec.kind) {
     case "snapshot": {
+      const restorer = await snapshotRestorer();
       const etcd = await startLocalEtcd({
         name: etcdName,
-        line: "v2-capable",
-        prepareMember: (m, { token }) => restoreSnapshot(spec.location, m, token),
+        line: restorer.line,
+        prepareMember: (m, { token }) => restoreSnapshot(spec.location, m, token, restorer.tool),
       });
-      return { etcd, spec, summary: `restored snapshot ${spec.location}` };
+      return {
+        etcd,
+        spec,
+        summary: `restored snapshot ${spec.location} with ${restorer.tool.tool} ${restorer.tool.version}`,
+      };
     }
     case "data-dir": {
       const { dataDir } = await checkDataDir(spec.location);

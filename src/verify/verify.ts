@@ -13,6 +13,8 @@ export interface VerifyFromOptions {
   reportDir: string;
   keep: KeepPolicy;
   backend: BackendRequest;
+  /** The command line, kept in the run dir (command.txt) for bundles and bug reports. */
+  command?: string;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function verifyFrom(o: VerifyFromOptions): Promise<RunOutcome & { s
       migrator: "builtin",
       reportDir: o.reportDir,
     });
+    if (o.command) await writeFile(join(outcome.runDir, "command.txt"), `${o.command}\n`);
     return { ...outcome, spec };
   } finally {
     await removeDir(scratch);

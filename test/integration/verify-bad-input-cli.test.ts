@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { execa } from "execa";
 import { stopAll } from "../../src/common/cleanup.js";
-import { makeTempDir, removeDir, tempRoot } from "../../src/common/temp.js";
+import { makeTempDir, removeDir } from "../../src/common/temp.js";
 import { v2Set } from "../../src/etcd-v2v3/v2-client.js";
 import { freePorts } from "../../src/process/ports.js";
 import { type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
@@ -21,17 +21,20 @@ const cliPath = new URL("../../bin/storeshift.js", import.meta.url).pathname;
 let dir: string;
 let etcd: StartedLocalEtcd;
 let snapshot: string;
+let cliTemp: string;
 
+/** The CLI with a temp root of its own, so what it leaves behind is not mixed with other processes'. */
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cliPath, ...args], { env: { ...process.env } }, (error, stdout, stderr) =>
+    const env = { ...process.env, STORESHIFT_TMPDIR: cliTemp };
+    execFile(process.execPath, [cliPath, ...args], { env }, (error, stdout, stderr) =>
       resolve({ code: error ? Number((error as { code?: number }).code ?? 2) : 0, stdout, stderr }),
     );
   });
 }
 
 async function storeshiftTemps(): Promise<string[]> {
-  return (await readdir(tempRoot())).filter((n) => n.startsWith("storeshift-")).sort();
+  return (await readdir(cliTemp)).sort();
 }
 
 async function refuses(args: string[], names: string, why: RegExp): Promise<void> {
@@ -46,10 +49,13 @@ async function refuses(args: string[], names: string, why: RegExp): Promise<void
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   assert.equal(existsSync(reportDir), false, "a report dir was written");
   assert.deepEqual(await storeshiftTemps(), tempsBefore, "a temp dir was left behind");
+  assert.deepEqual(tempsBefore, []);
 }
 
 before(async () => {
   dir = await makeTempDir("verify-bad-input");
+  cliTemp = join(dir, "cli-tmp");
+  await mkdir(cliTemp);
   etcd = await startLocalEtcd({ name: "verify-bad-input", enableV2: true });
   await v2Set(etcd.endpoints[0] ?? "", "/a", "b");
   snapshot = join(dir, "prod.db");

@@ -44,11 +44,13 @@ test("the kube-apiserver plan pins each staging module to v0.<minor>.<patch> and
   assert.match(gomod, /^\tk8s\.io\/kubernetes v1\.37\.2$/m);
 });
 
-test("the etcd plan builds the server module's root package and etcdctl at the same version", () => {
+test("the etcd plan builds the server module's root package, etcdctl and etcdutl at the same version", () => {
   const plan = etcdPlan("3.6.16");
   assert.deepEqual(plan.packages, {
     "go.etcd.io/etcd/server/v3": "etcd",
     "go.etcd.io/etcd/etcdctl/v3": "etcdctl",
+    "go.etcd.io/etcd/etcdutl/v3": "etcdutl",
   });
   assert.equal(plan.requires["go.etcd.io/etcd/server/v3"], "v3.6.16");
+  assert.equal(plan.requires["go.etcd.io/etcd/etcdutl/v3"], "v3.6.16");
 });

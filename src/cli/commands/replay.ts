@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { readdir, readFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { extractBundle } from "../../bundle/index.js";
 import { InputError } from "../../common/errors.js";
 import { log } from "../../common/log.js";
 import { parseBackend } from "../../providers/backend.js";
@@ -46,15 +47,31 @@ async function readRunInputs(reportDir: string): Promise<RunInputs | undefined> 
   }
 }
 
+/**
+ * The saved copy of a feature. A feature from outside the working dir (verify's generated guide)
+ * is saved under a path that depends on where the run ran; on another machine (a bundle) it is
+ * found by its file name, when that is unique among the saved features.
+ */
+async function savedFeature(reportDir: string, feature: string): Promise<string> {
+  const expected = savedFeaturePath(reportDir, feature);
+  if (existsSync(expected)) return expected;
+  const name = basename(feature);
+  const found = (await readdir(join(reportDir, "inputs"), { recursive: true }))
+    .map(String)
+    .filter((p) => basename(p) === name);
+  return found.length === 1 ? join(reportDir, "inputs", found[0] ?? "") : expected;
+}
+
 export const replayCommand: Command = {
   name: "replay",
-  usage: `storeshift replay <report-dir> [scenario-id-or-name] [--keep never|on-failure|always]
+  usage: `storeshift replay <report-dir|bundle.tgz> [scenario-id-or-name] [--keep never|on-failure|always]
                   [--backend local|docker|existing] [--migrator builtin|calicoctl=PATH|module=FILE] [--disposable]
 
 Re-runs the scenario(s) with the feature files and fixtures saved in <report-dir>/inputs at the time
 of the run, with the run's migrator, backend and generated-data seeds (inputs/run.json); --backend and
 --migrator override them. The new reports go to <report-dir>/replays/<run-id>/. Default --keep
-on-failure, so a failure stays as it ended, with reconnect commands.`,
+on-failure, so a failure stays as it ended, with reconnect commands. A bundle (\`storeshift bundle\`)
+is unpacked next to itself (bug.tgz → bug.replay/) and replayed the same way.`,
   async run(argv) {
     const { values, positionals } = parseFlags(
       "replay",
@@ -69,7 +86,10 @@ on-failure, so a failure stays as it ended, with reconnect commands.`,
     );
     const [dirArg, wanted] = positionals;
     if (!dirArg) throw new InputError("replay: missing <report-dir>");
-    const reportDir = resolve(dirArg);
+    // a bug bundle (storeshift bundle) is unpacked next to itself and replayed like a report dir
+    const reportDir = /\.(tgz|tar\.gz)$/.test(dirArg)
+      ? (await extractBundle(dirArg)).runDir
+      : resolve(dirArg);
     const resultFile = join(reportDir, "result.json");
     if (!existsSync(resultFile)) throw new InputError(`replay: ${resultFile}: no such file`);
     let result: RunResult;
@@ -103,7 +123,7 @@ on-failure, so a failure stays as it ended, with reconnect commands.`,
         return drawn ? [[s.id, drawn]] : [];
       }),
     );
-    const paths = [...new Set(chosen.map((s) => savedFeaturePath(reportDir, s.feature)))];
+    const paths = [...new Set(await Promise.all(chosen.map((s) => savedFeature(reportDir, s.feature))))];
     for (const p of paths)
       if (!existsSync(p)) throw new InputError(`replay: ${p}: the run saved no copy of this feature`);
     const seedText = Object.values(seeds)

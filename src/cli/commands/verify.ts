@@ -47,6 +47,9 @@ export const verifyCommand: Command = {
       reportDir: String(values["report-dir"]),
       keep: parseKeep(String(values.keep)),
       backend: parseBackend(String(values.backend)),
+      command: ["storeshift", "verify", ...argv]
+        .map((a) => (/^[\w./:=@-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`))
+        .join(" "),
     });
     process.stdout.write(consoleSummary(outcome.result, outcome.runDir));
     const { totals, scenarios } = outcome.result;

@@ -1,0 +1,1 @@
+export { type BundleManifest, type BundleOptions, createBundle, extractBundle } from "./bundle.js";
