@@ -4,5 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# @unstable: fault scenarios whose recovery races a restarting API server (docs/faults.md, findings)
-exec node bin/storeshift.js run --backend local --tags "not @unstable" "$@"
+exec node bin/storeshift.js run --backend local "$@"

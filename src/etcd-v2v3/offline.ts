@@ -504,7 +504,9 @@ export async function migrateOffline(
     const unverifiedMembers = cluster.members.filter((m) => !serving.includes(m)).map((m) => m.name);
     const first = serving[0];
     if (!first)
-      throw new StoreshiftError(`${op}: final verification: no member serves (${unverifiedMembers.join(", ")})`);
+      throw new StoreshiftError(
+        `${op}: final verification: no member serves (${unverifiedMembers.join(", ")})`,
+      );
     if (unverifiedMembers.length > 0)
       log.info(`${op}: member(s) ${unverifiedMembers.join(", ")} not serving at the final verification`);
     const servingEndpoints = serving.map((m) => m.clientUrl);
