@@ -8,5 +8,4 @@ cd "$(dirname "$0")/.."
 engine_before=$(bash scripts/docker-engine.sh answers && echo yes || echo no)
 trap '[ "$engine_before" = yes ] || bash scripts/docker-engine.sh stop' EXIT
 bash scripts/setup.sh
-# @unstable: fault scenarios whose recovery races a restarting API server (docs/faults.md, findings)
-node bin/storeshift.js run --backend local --tags "not @unstable" "$@"
+node bin/storeshift.js run --backend local "$@"

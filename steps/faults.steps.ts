@@ -589,6 +589,8 @@ step(
     area,
     example: "When I recover the Calico migration",
     doc: "What an operator does after a failed step: heal the faults, roll back if Kubernetes holds Calico CRDs (the guide's rollback), then lock, export and import again with no fault.",
+    // healing a killed control plane's etcd, then a rollback whose CRD cleanup waits up to 180 s
+    timeoutMs: 360_000,
   },
   async function () {
     await this.record.phase("heal faults", () => faults(this).heal());

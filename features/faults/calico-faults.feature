@@ -84,14 +84,6 @@ Feature: Calico etcdv3 → Kubernetes migration interrupted at every phase
     Examples: early (the first objects)
       | target                   | fault                | count | outcome                 | kube                 |
       | the control plane's etcd | paused for 3 seconds | 1     | succeeded               | locked               |
-
-    # Unstable: recovery right after a killed API server (or its etcd) restarts races the CRD
-    # finalizer: the rollback's CRD deletion can outlast the step timeout, or the re-import meets a
-    # ClusterInformation the deletion has not removed yet (docs/faults.md, findings 13). Run them with
-    # --tags @unstable; the main job leaves them out until that is fixed.
-    @unstable
-    Examples: early, with recovery racing the restarted API server
-      | target                   | fault                | count | outcome                 | kube                 |
       | the kube-apiserver       | killed               | 1     | failed naming "import:" | unlocked or locked   |
       | the control plane's etcd | killed               | 1     | failed naming "import:" | unlocked or locked   |
 

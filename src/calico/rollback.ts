@@ -30,6 +30,10 @@ export async function rollbackStores(
   // no Calico CRDs: already rolled back (or never imported); there is nothing to lock or delete
   if (crds.length > 0) {
     await lockKubeStore(kube);
+    // emptied first: the CRDs' own cleanup backs off for minutes after a restart (faults finding 12).
+    // ClusterInformation, which holds the lock, goes with its CRD: a Terminating CRD refuses creates,
+    // so no Calico component can put back an unlocked one in between
+    await kube.deleteInstances(crds.filter((n) => !n.startsWith("clusterinformations.")));
     await kube.deleteCrds(crds);
     await kube.waitCrdsGone(crds);
   }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { StoreshiftError } from "./errors.js";
 
 /**
@@ -39,6 +40,8 @@ export async function attempt<T>(
   outcome: AttemptOutcome = {},
 ): Promise<T> {
   const controller = new AbortController();
+  // every request in flight listens on it (an import sends 32 at a time): not a leak
+  setMaxListeners(0, controller.signal);
   const onOuterAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
   const deadline = new DeadlineError(options.what, options.deadlineMs);

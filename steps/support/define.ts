@@ -30,11 +30,17 @@ type StepFn = (
 export function step(
   keyword: StepDoc["keyword"],
   phrase: string,
-  meta: { example: string; doc: string; area: string },
+  meta: { example: string; doc: string; area: string; timeoutMs?: number },
   fn: StepFn,
 ): void {
-  stepDocs.push({ keyword, phrase, ...meta });
+  const { timeoutMs, ...doc } = meta;
+  stepDocs.push({ keyword, phrase, ...doc });
   if (docsOnly()) return;
   const register = keyword === "Given" ? Given : keyword === "When" ? When : Then;
-  register(phrase, fn as (this: StoreshiftWorld, ...args: unknown[]) => Promise<undefined | "skipped">);
+  // a step longer than the default (e.g. a recovery that heals, rolls back and migrates again)
+  register(
+    phrase,
+    { timeout: timeoutMs },
+    fn as (this: StoreshiftWorld, ...args: unknown[]) => Promise<undefined | "skipped">,
+  );
 }

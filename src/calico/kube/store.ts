@@ -1,6 +1,6 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { StoreshiftError } from "../../common/errors.js";
-import { CRD_GROUP, requireKind } from "../kinds.js";
+import { CRD_GROUP, CRD_KINDS, requireKind } from "../kinds.js";
 import { isStatus, KubeError, KubeRest } from "./client.js";
 import type { CrdManifest } from "./crds.js";
 import type { KubeObject } from "./encoding.js";
@@ -82,6 +82,44 @@ export class CalicoKube {
     return list.items.filter((c) => c.spec.group === CRD_GROUP).map((c) => c.metadata.name);
   }
 
+  /**
+   * Deletes every instance of the given Calico CRDs (a delete-collection per kind, per namespace for
+   * namespaced kinds) and waits until a list shows none. Deleting a CRD does this too, through the API
+   * server's cleanup finalizer; but that finalizer backs off for minutes after an API server or etcd
+   * restart, so rollback empties the CRDs first and their deletion has nothing left to wait for.
+   */
+  async deleteInstances(names: string[], timeoutMs = 120_000): Promise<void> {
+    const kinds = CRD_KINDS.filter((k) => names.includes(`${k.plural}.${CRD_GROUP}`));
+    const namespaces = (
+      (await this.rest.expect("GET", "/api/v1/namespaces")) as { items: KubeObject[] }
+    ).items.map((n) => n.metadata.name);
+    const started = Date.now();
+    for (;;) {
+      const left: string[] = [];
+      for (const k of kinds) if ((await this.list(k.kind)).length > 0) left.push(k.kind);
+      if (left.length === 0) return;
+      if (Date.now() - started > timeoutMs)
+        throw new StoreshiftError(
+          `delete Calico objects: still present after ${timeoutMs} ms: ${left.join(", ")}`,
+        );
+      await Promise.all(
+        kinds
+          .filter((k) => left.includes(k.kind))
+          .flatMap((k) =>
+            k.scope === "Cluster"
+              ? [this.collectionPath(k.kind)]
+              : namespaces.map((ns) => this.collectionPath(k.kind, ns)),
+          )
+          .map(async (path) => {
+            const res = await this.rest.request("DELETE", path);
+            if (res.status > 299 && res.status !== 404)
+              throw new KubeError("DELETE", path, res.status, res.body);
+          }),
+      );
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
   async deleteCrds(names: string[]): Promise<void> {
     await Promise.all(
       names.map(async (name) => {
@@ -123,7 +161,11 @@ export class CalicoKube {
     };
     if (!crd.metadata.deletionTimestamp || (crd.metadata.finalizers ?? []).length === 0) return;
     const list = await this.rest.request("GET", `/apis/${crd.spec.group}/v1/${crd.spec.names.plural}`);
-    const items = list.status === 200 ? ((list.body as { items?: KubeObject[] }).items ?? []) : [];
+    // a failed list (503 while the API server or its etcd comes back) says nothing about instances:
+    // dropping the finalizer then would orphan them in storage, and a re-created CRD would serve them
+    // again to the next import (faults finding 12)
+    if (list.status !== 200) return;
+    const items = (list.body as { items?: KubeObject[] }).items ?? [];
     if (items.length > 0) {
       for (const item of items) {
         const ns = item.metadata.namespace ? `namespaces/${item.metadata.namespace}/` : "";
