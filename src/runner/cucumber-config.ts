@@ -1,6 +1,7 @@
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { packageRoot } from "../common/package-root.js";
+import { newRunId } from "./run-result.js";
 
 /** The slice of a cucumber-js configuration storeshift adds to. */
 export interface CucumberConfig {
@@ -32,13 +33,18 @@ export function withStoreshift(
   reports: { reportDir?: string } = {},
 ): CucumberConfig {
   const formatOptions = (config.formatOptions ?? {}) as Record<string, unknown>;
+  // one run id for the reports and the scenarios' artifacts, so report links point into the same dir
+  const runId = newRunId();
+  const reportDir = reports.reportDir ?? "reports";
+  const worldParameters = (config.worldParameters ?? {}) as Record<string, unknown>;
   return {
     ...config,
+    worldParameters: { runDir: resolve(reportDir, runId), ...worldParameters },
     import: [stepsEntryPath(), ...(config.import ?? [])],
     format: [...(config.format ?? []), formatterSpecifier()],
     formatOptions: {
       ...formatOptions,
-      storeshift: { ...(formatOptions.storeshift as object | undefined), ...reports },
+      storeshift: { ...(formatOptions.storeshift as object | undefined), reportDir, runId },
     },
   };
 }

@@ -377,7 +377,7 @@ test("the CLI drives the whole forward migration with calicoctl's environment co
   assert.equal(imported.code, 0, imported.stderr);
   assert.match(
     imported.stdout,
-    /Successfully applied 34 resource\(s\)\nImporting IPAM resources\nSuccessfully applied 15 IPAM resource\(s\)/,
+    /Successfully applied 33 resource\(s\)\nImporting IPAM resources\nSuccessfully applied 15 IPAM resource\(s\)/,
   );
   assert.equal((await cli(["unlock"], kubeEnv)).stdout, "Datastore unlocked.\n");
   const info = (await readCalicoFromKube(cp.kubeConfig())).raw.get("ClusterInformation/default")?.spec as {
