@@ -266,9 +266,12 @@ export async function runSelftest(options: SelftestOptions): Promise<SelftestRep
     const appliedLog = join(runRoot, "applied.ndjson");
     log.info(`selftest: mutant ${n + 1}/${mutants.length} ${m.name}`);
     await mkdir(runRoot, { recursive: true });
-    const run = await runOnce({ label: m.name, ...plan, migrator: `module=${module}` }, runRoot, options, {
-      [MUTANT_LOG_ENV]: appliedLog,
-    });
+    const run = await runOnce(
+      { label: m.name, ...plan, migrator: `module=${module}`, failFast },
+      runRoot,
+      options,
+      { [MUTANT_LOG_ENV]: appliedLog },
+    );
     const applied = await countApplied(appliedLog);
     const base = {
       name: m.name,
