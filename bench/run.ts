@@ -1,5 +1,6 @@
 import { stopAll } from "../src/common/cleanup.js";
 import { calicoBench } from "./calico.js";
+import { containersBench } from "./containers.js";
 import { etcdV2V3Bench } from "./etcd-v2v3.js";
 import { fuzzBench } from "./fuzz.js";
 import { snapshotDiffBench } from "./snapshot-diff.js";
@@ -11,7 +12,15 @@ import type { Bench, BenchRow } from "./types.js";
  * `npm run bench [-- name...]`: runs the named benches (all by default) and prints one table.
  * Each bench measures both sides of its ratios in the same run, on this machine, now.
  */
-const all: Bench[] = [storesBench, snapshotDiffBench, etcdV2V3Bench, calicoBench, fuzzBench, suiteBench];
+const all: Bench[] = [
+  storesBench,
+  containersBench,
+  snapshotDiffBench,
+  etcdV2V3Bench,
+  calicoBench,
+  fuzzBench,
+  suiteBench,
+];
 
 function format(rows: BenchRow[]): string {
   const header = ["bench", "metric", "value", "target", "note"];

@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { prepareKubeTarget, readCalicoFromKube } from "../src/calico/api.js";
+import type { QuirkMode } from "../src/calico/export/build.js";
 import { type CalicoFixture, loadFixture, seedCalicoEtcd } from "../src/calico/fixture.js";
 import { generateFixture, randomSeed } from "../src/calico/generate.js";
 import { type CrdManifest, loadCrdManifests } from "../src/calico/kube/crds.js";
@@ -24,7 +25,8 @@ function migrator(world: StoreshiftWorld, etcdName: string): Promise<Migrator> {
   // a @real-calicoctl scenario always drives the located calicoctl, whatever --migrator says
   const chosen = (world.vars.get("calico:calicoctl") as string | undefined) ?? world.params.migrator;
   const crds = world.vars.get("calico:crds") as CrdManifest[] | undefined;
-  return calicoMigrator(chosen, stores, crds ? { crds } : {});
+  const mode = world.vars.get("calico:mode") as QuirkMode | undefined;
+  return calicoMigrator(chosen, stores, { ...(crds ? { crds } : {}), ...(mode ? { mode } : {}) });
 }
 
 function sourceName(world: StoreshiftWorld): string {
@@ -93,6 +95,23 @@ step(
 
 step(
   "Given",
+  "Calico data from {string} in an etcd container {string}",
+  {
+    area,
+    example: 'Given Calico data from "calico/dataset.yaml" in an etcd container "source"',
+    doc: "As above, with the source etcd 3.6 in a container (testcontainers, host network, 127.0.0.1); @needs-docker.",
+  },
+  async function (file: string, name: string) {
+    const fixture = await loadFixture(await this.fixturePath(file));
+    await this.record.phase(`provision etcd container ${name}`, () => this.useEtcdContainer(name, {}));
+    this.vars.set("calico:fixture", fixture);
+    this.vars.set("calico:source", name);
+    await this.record.phase("seed Calico etcd", () => seedCalicoEtcd(this.endpoints(name), fixture));
+  },
+);
+
+step(
+  "Given",
   "{int} generated Calico objects in etcd {string}",
   {
     area,
@@ -135,6 +154,25 @@ step(
   },
   async function (path: string) {
     this.vars.set("calico:crds", await loadCrdManifests(resolve(path)));
+  },
+);
+
+step(
+  "Given",
+  "Calico's real CRDs from STORESHIFT_CALICO_CRDS",
+  {
+    area,
+    example: "Given Calico's real CRDs from STORESHIFT_CALICO_CRDS",
+    doc: "Like the step above, from the directory STORESHIFT_CALICO_CRDS names (`.ci/run` sets it); when it is unset the scenario is not run, with that reason.",
+  },
+  async function () {
+    const dir = process.env.STORESHIFT_CALICO_CRDS;
+    if (!dir) {
+      this.record.reason = "needs Calico's real CRDs: STORESHIFT_CALICO_CRDS is not set";
+      return "skipped";
+    }
+    this.vars.set("calico:crds", await loadCrdManifests(resolve(dir)));
+    return undefined;
   },
 );
 

@@ -3,7 +3,7 @@ import type { TtlPolicy } from "../src/etcd-v2v3/expected.js";
 import { loadFixture, seedV2 } from "../src/etcd-v2v3/fixture.js";
 import type { V2V3Migrator } from "../src/etcd-v2v3/migrator.js";
 import type { OfflineMigrationResult } from "../src/etcd-v2v3/offline.js";
-import type { OnlineMigrationResult } from "../src/etcd-v2v3/online.js";
+import type { OnlineMigrationOptions, OnlineMigrationResult } from "../src/etcd-v2v3/online.js";
 import { readV2Tree, v2Set } from "../src/etcd-v2v3/v2-client.js";
 import { verifyMigration } from "../src/etcd-v2v3/verify.js";
 import { v2v3Migrator } from "../src/migrator-module/module.js";
@@ -17,16 +17,27 @@ function v2Endpoint(world: StoreshiftWorld, name: string): string {
 }
 
 /** The migrator this run uses: storeshift's own, or a module's (`--migrator module=PATH`). */
-function migrator(world: StoreshiftWorld): Promise<V2V3Migrator> {
+export function migrator(world: StoreshiftWorld): Promise<V2V3Migrator> {
   return v2v3Migrator(world.params.migrator);
 }
 
-async function onlineMigration(world: StoreshiftWorld, name: string, ttlPolicy: TtlPolicy): Promise<void> {
+/** `tuning`: transaction size and concurrency, and a progress hook a step can act on. */
+export async function onlineMigration(
+  world: StoreshiftWorld,
+  name: string,
+  ttlPolicy: TtlPolicy,
+  tuning: Pick<OnlineMigrationOptions, "txnOps" | "concurrency" | "onProgress"> = {},
+): Promise<void> {
   const result = await (await migrator(world)).migrateOnline({
     v2Endpoint: v2Endpoint(world, name),
     v3Endpoints: world.endpoints(name),
     ttlPolicy,
-    onProgress: (done, total) => world.record.progress("migrate online", done, total),
+    txnOps: tuning.txnOps,
+    concurrency: tuning.concurrency,
+    onProgress: (done, total) => {
+      world.record.progress("migrate online", done, total);
+      tuning.onProgress?.(done, total);
+    },
   });
   world.vars.set(`etcd:online:${name}`, result);
 }

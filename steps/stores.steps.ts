@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { VersionApi } from "@kubernetes/client-node";
+import { CoreV1Api, VersionApi } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
-import { startEtcdContainer } from "../src/providers/containers/etcd-container.js";
+import type { EtcdImageLine } from "../src/providers/containers/images.js";
 import { step } from "./support/define.js";
 
 const area = "Stores";
@@ -47,18 +47,126 @@ step(
   },
 );
 
+function containerLine(major: number, minor: number): EtcdImageLine {
+  if (major === 3 && minor === 6) return "3.6";
+  if (major === 3 && minor === 4) return "3.4";
+  throw new Error(`etcd ${major}.${minor} container: storeshift has images for 3.4 and 3.6`);
+}
+
 step(
   "Given",
   "an etcd container {string}",
   {
     area,
     example: 'Given an etcd container "target"',
-    doc: "etcd in a container through testcontainers (image from STORESHIFT_ETCD_IMAGE); tag the scenario @needs-docker.",
+    doc: "etcd 3.6 in a container through testcontainers, on the host network bound to 127.0.0.1; tag the scenario @needs-docker.",
   },
   async function (name: string) {
-    const container = await this.record.phase(`provision etcd container ${name}`, () => startEtcdContainer());
-    this.vars.set(`container:${name}`, container);
-    this.cleanups.push(() => container.stop());
+    await this.record.phase(`provision etcd container ${name}`, () => this.useEtcdContainer(name, {}));
+  },
+);
+
+step(
+  "Given",
+  "an etcd {int}.{int} container {string}",
+  {
+    area,
+    example: 'Given an etcd 3.4 container "source"',
+    doc: "etcd in a container: 3.4 is Debian's 3.4.23 serving the v2 API, 3.6 is storeshift's etcd build (or the official images, where a registry serves them); @needs-docker.",
+  },
+  async function (major: number, minor: number, name: string) {
+    const line = containerLine(major, minor);
+    await this.record.phase(`provision etcd ${line} container ${name}`, () =>
+      this.useEtcdContainer(name, { line }),
+    );
+  },
+);
+
+step(
+  "Given",
+  "an etcd {int}.{int} container cluster {string} of {int} members",
+  {
+    area,
+    example: 'Given an etcd 3.6 container cluster "ring" of 3 members',
+    doc: "An N-member etcd cluster, one container per member, all on 127.0.0.1; @needs-docker.",
+  },
+  async function (major: number, minor: number, name: string, members: number) {
+    const line = containerLine(major, minor);
+    await this.record.phase(`provision etcd ${line} containers ${name}`, () =>
+      this.useEtcdContainer(name, { line, members }),
+    );
+  },
+);
+
+step(
+  "When",
+  "I {word} the container of member {int} of etcd {string}",
+  {
+    area,
+    example: 'When I kill the container of member 0 of etcd "ring"',
+    doc: "A container fault: kill (SIGKILL, data kept), pause / unpause (cgroup freezer), start (after kill), restart (graceful stop, then start); start, restart and unpause wait for /health.",
+  },
+  async function (action: string, index: number, name: string) {
+    const member = this.containerMember(name, index);
+    const actions: Record<string, () => Promise<void>> = {
+      kill: () => member.kill(),
+      pause: () => member.pause(),
+      unpause: () => member.unpause(),
+      start: () => member.start(),
+      restart: () => member.restart(),
+    };
+    const run = actions[action];
+    if (!run) throw new Error(`container fault "${action}": expected ${Object.keys(actions).join(", ")}`);
+    await this.record.phase(`${action} container of ${member.name}`, run);
+  },
+);
+
+step(
+  "Then",
+  "member {int} of etcd {string} is {word}",
+  {
+    area,
+    example: 'Then member 1 of etcd "ring" is paused',
+    doc: "The engine's state of a member's container: running, paused or exited.",
+  },
+  async function (index: number, name: string, state: string) {
+    assert.equal(await this.containerMember(name, index).state(), state, `member ${index} of etcd ${name}`);
+  },
+);
+
+step(
+  "When",
+  "I put {string} = {string} through member {int} of etcd {string}",
+  {
+    area,
+    example: 'When I put "/a" = "1" through member 2 of etcd "ring"',
+    doc: "A v3 put sent to one member only (a paused or killed member elsewhere cannot take it).",
+  },
+  async function (key: string, value: string, index: number, name: string) {
+    const client = new Etcd3({ hosts: [this.containerMember(name, index).clientUrl] });
+    try {
+      await client.put(key).value(value);
+    } finally {
+      client.close();
+    }
+  },
+);
+
+step(
+  "Then",
+  "member {int} of etcd {string} has {string} = {string}",
+  {
+    area,
+    example: 'Then member 0 of etcd "ring" has "/b" = "2"',
+    doc: "A linearizable v3 read through one member only, so a member that missed writes must have caught up.",
+  },
+  async function (index: number, name: string, key: string, value: string) {
+    const client = new Etcd3({ hosts: [this.containerMember(name, index).clientUrl] });
+    try {
+      assert.equal(await client.get(key).string(), value, `member ${index} of etcd ${name} key ${key}`);
+    } finally {
+      client.close();
+    }
   },
 );
 
@@ -105,6 +213,32 @@ step(
     } finally {
       client.close();
     }
+  },
+);
+
+step(
+  "Given",
+  "a kind cluster",
+  {
+    area,
+    example: "Given a kind cluster",
+    doc: "Kubernetes from kind (docker backend); tag the scenario @needs-docker @needs-kind, so it is reported as not run, with the reason, where kind cannot run.",
+  },
+  async function () {
+    const kube = await this.record.phase("provision kind cluster", () => this.useKube());
+    // the docker backend falls back to the local control plane where kind cannot run; this step must not
+    if (kube.local)
+      throw new Error("a kind cluster was asked for, but the docker backend gave the local control plane");
+  },
+);
+
+step(
+  "Then",
+  "Kubernetes lists {int} node(s)",
+  { area, example: "Then Kubernetes lists 1 node", doc: "Counts the cluster's core/v1 Nodes." },
+  async function (count: number) {
+    const nodes = await this.kube().kubeConfig().makeApiClient(CoreV1Api).listNode();
+    assert.equal(nodes.items.length, count);
   },
 );
 

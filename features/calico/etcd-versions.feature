@@ -12,6 +12,7 @@ Feature: The Calico round trip on every etcd line storeshift runs
     And I unlock the Kubernetes datastore
     And I roll back to etcd
     Then etcd "source" is unchanged since snapshot "raw-before"
+    And the lock state is etcd "unlocked" and Kubernetes "absent"
 
     Examples:
       | version |

@@ -15,6 +15,7 @@ Feature: A Calico release's own calicoctl, judged by the same checks
     And I import the export into Kubernetes
     And I roll back to etcd
     Then etcd "source" is unchanged since snapshot "raw-before"
+    And the lock state is etcd "unlocked" and Kubernetes "absent"
 
   Scenario: calicoctl loses namespaced staged policies outside "default" (upstream quirk)
     When I lock the etcd datastore
@@ -23,3 +24,4 @@ Feature: A Calico release's own calicoctl, judged by the same checks
     Then Kubernetes holds the NetworkPolicy "prod/allow-dns"
     And Kubernetes lacks the StagedNetworkPolicy "prod/staged-prod"
     And Kubernetes lacks the StagedKubernetesNetworkPolicy "dev/staged-knp-dev"
+    And the lock state is etcd "locked" and Kubernetes "locked"

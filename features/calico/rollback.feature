@@ -1,7 +1,8 @@
 @calico @rollback
 Feature: Calico rollback to etcd
   The guide's rollback: lock the Kubernetes datastore, delete the Calico CRDs, unlock etcd.
-  Afterwards etcd must be as it was before the migration, apart from the lock flag's own writes.
+  Afterwards etcd must be as it was before the migration, unlocked again (compared with the lock flag
+  included, so a rollback that leaves etcd locked fails), and Kubernetes must hold no Calico data.
 
   @smoke
   Scenario: migrate, then roll back: etcd is as it was, Kubernetes holds no Calico objects
@@ -15,6 +16,7 @@ Feature: Calico rollback to etcd
     And I roll back to etcd
     Then Kubernetes holds no Calico objects
     And Calico etcd "source" is unchanged since snapshot "before"
+    And the lock state is etcd "unlocked" and Kubernetes "absent"
 
   Scenario Outline: rollback after a generated dataset of <count> objects
     Given <count> generated Calico objects in etcd "source"
@@ -25,6 +27,7 @@ Feature: Calico rollback to etcd
     And I import the export into Kubernetes
     And I roll back to etcd
     Then Calico etcd "source" is unchanged since snapshot "before", apart from what locking initialised
+    And the lock state is etcd "unlocked" and Kubernetes "absent"
 
     Examples:
       | count |

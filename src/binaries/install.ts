@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { execa } from "execa";
 import { errorMessage, StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
+import { withBuildLock } from "./build-lock.js";
 import { buildDir } from "./cache.js";
 import { assertModulesExist, downloadGoMod, goBuild } from "./go-build.js";
 import { type Binary, describeTool, isMissing, locate, type Tool } from "./locate.js";
@@ -65,20 +66,44 @@ async function installTool(tool: Tool): Promise<void> {
   }
 }
 
-/** Returns a usable binary, installing or building it on first use. */
-export async function ensureBinary(tool: Tool): Promise<Binary> {
+/**
+ * Returns a usable binary, installing or building it when it is missing. Only `storeshift install`
+ * (and set-up scripts) call this: a run that finds a binary missing fails fast instead of starting
+ * a ten-minute build nobody asked for.
+ */
+export async function installBinary(tool: Tool): Promise<Binary> {
   const found = await locate(tool);
   if (!isMissing(found)) return found;
-  log.info(`${describeTool(tool)} not found; installing it (first use)`);
-  try {
-    await installTool(tool);
-  } catch (err) {
-    throw err instanceof StoreshiftError ? err : new StoreshiftError(`install ${tool}: ${errorMessage(err)}`);
-  }
-  const after = await locate(tool);
-  if (isMissing(after))
-    throw new StoreshiftError(`install ${tool}: still missing after install: ${after.reason}`);
-  return after;
+  const lock = `${buildDir(pathNameOf(tool), "install")}.lock`;
+  return withBuildLock(lock, `install ${tool}`, async () => {
+    // another process may have finished the same install while this one waited for the lock
+    const meanwhile = await locate(tool);
+    if (!isMissing(meanwhile)) return meanwhile;
+    log.info(`${describeTool(tool)} not found; installing it`);
+    try {
+      await installTool(tool);
+    } catch (err) {
+      throw err instanceof StoreshiftError
+        ? err
+        : new StoreshiftError(`install ${tool}: ${errorMessage(err)}`);
+    }
+    const after = await locate(tool);
+    if (isMissing(after))
+      throw new StoreshiftError(`install ${tool}: still missing after install: ${after.reason}`);
+    return after;
+  });
+}
+
+/** Returns a usable binary or fails at once, naming the tool and how to install it. */
+export async function requireBinary(tool: Tool): Promise<Binary> {
+  const found = await locate(tool);
+  if (isMissing(found)) throw new StoreshiftError(`find ${tool}: ${found.reason}`);
+  return found;
+}
+
+function pathNameOf(tool: Tool): string {
+  // etcd and etcdctl come from one build, as do the two Debian packages: they share a lock
+  return tool.replace(/-v2$/, "").replace(/ctl$/, "");
 }
 
 export const ALL_TOOLS: Tool[] = ["etcd-v2", "etcdctl-v2", "etcd", "etcdctl", "kube-apiserver"];

@@ -22,8 +22,13 @@ import { type RollbackResult, rollbackStores } from "./rollback.js";
  * own connections and closes them; stores are addressed by etcd endpoints and a KubeConfig.
  */
 
-export async function withEtcd<T>(endpoints: string[], fn: (etcd: CalicoEtcd) => Promise<T>): Promise<T> {
-  const etcd = new CalicoEtcd(endpoints);
+/** `signal`: a cancelled migration makes no further call (see common/attempt.ts). */
+export async function withEtcd<T>(
+  endpoints: string[],
+  fn: (etcd: CalicoEtcd) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  const etcd = new CalicoEtcd(endpoints, {}, signal);
   try {
     return await fn(etcd);
   } finally {
@@ -31,8 +36,12 @@ export async function withEtcd<T>(endpoints: string[], fn: (etcd: CalicoEtcd) =>
   }
 }
 
-export async function withKube<T>(kubeConfig: KubeConfig, fn: (kube: CalicoKube) => Promise<T>): Promise<T> {
-  const kube = new CalicoKube(kubeConfig);
+export async function withKube<T>(
+  kubeConfig: KubeConfig,
+  fn: (kube: CalicoKube) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  const kube = new CalicoKube(kubeConfig, 64, signal);
   try {
     return await fn(kube);
   } finally {
@@ -53,17 +62,17 @@ async function onEtcd<T>(operation: string, endpoints: string[], work: () => Pro
   }
 }
 
-export async function lockEtcd(endpoints: string[]): Promise<void> {
-  await onEtcd("lock etcd", endpoints, () => withEtcd(endpoints, lockEtcdStore));
+export async function lockEtcd(endpoints: string[], signal?: AbortSignal): Promise<void> {
+  await onEtcd("lock etcd", endpoints, () => withEtcd(endpoints, lockEtcdStore, signal));
 }
-export async function unlockEtcd(endpoints: string[]): Promise<void> {
-  await onEtcd("unlock etcd", endpoints, () => withEtcd(endpoints, unlockEtcdStore));
+export async function unlockEtcd(endpoints: string[], signal?: AbortSignal): Promise<void> {
+  await onEtcd("unlock etcd", endpoints, () => withEtcd(endpoints, unlockEtcdStore, signal));
 }
-export async function lockKube(kubeConfig: KubeConfig): Promise<void> {
-  await withKube(kubeConfig, lockKubeStore);
+export async function lockKube(kubeConfig: KubeConfig, signal?: AbortSignal): Promise<void> {
+  await withKube(kubeConfig, lockKubeStore, signal);
 }
-export async function unlockKube(kubeConfig: KubeConfig): Promise<void> {
-  await withKube(kubeConfig, unlockKubeStore);
+export async function unlockKube(kubeConfig: KubeConfig, signal?: AbortSignal): Promise<void> {
+  await withKube(kubeConfig, unlockKubeStore, signal);
 }
 
 export interface ExportResult {
@@ -75,18 +84,25 @@ export interface ExportResult {
 /** `calicoctl datastore migrate export`: refuses unless the etcd datastore is locked. */
 export async function exportFromEtcd(
   endpoints: string[],
-  options: ExportOptions = {},
+  options: ExportOptions & { signal?: AbortSignal } = {},
 ): Promise<ExportResult> {
   return onEtcd("export", endpoints, () => exportLocked(endpoints, options));
 }
 
-async function exportLocked(endpoints: string[], options: ExportOptions): Promise<ExportResult> {
-  return withEtcd(endpoints, async (etcd) => {
-    if (!(await isEtcdLocked(etcd)))
-      throw new StoreshiftError(`export: ${NOT_LOCKED_MESSAGE}`, { exitCode: 1 });
-    const plan = buildExport(await etcd.read(), options);
-    return { text: exportText(plan), nodeMap: plan.nodeMap, skipped: plan.skipped };
-  });
+async function exportLocked(
+  endpoints: string[],
+  options: ExportOptions & { signal?: AbortSignal },
+): Promise<ExportResult> {
+  return withEtcd(
+    endpoints,
+    async (etcd) => {
+      if (!(await isEtcdLocked(etcd)))
+        throw new StoreshiftError(`export: ${NOT_LOCKED_MESSAGE}`, { exitCode: 1 });
+      const plan = buildExport(await etcd.read(), options);
+      return { text: exportText(plan), nodeMap: plan.nodeMap, skipped: plan.skipped };
+    },
+    options.signal,
+  );
 }
 
 /** `calicoctl datastore migrate import -f`: CRDs, emptiness check, lock, resources, IPAM. */
@@ -96,7 +112,7 @@ export async function importToKube(
   options: ImportOptions = {},
 ): Promise<ImportResult> {
   try {
-    return await withKube(kubeConfig, (kube) => importExport(kube, text, options));
+    return await withKube(kubeConfig, (kube) => importExport(kube, text, options), options.signal);
   } catch (err) {
     // a failure while installing CRDs or locking (before "import:" messages) must still name the step
     throw wrapError("import", err);
@@ -106,10 +122,15 @@ export async function importToKube(
 export async function rollback(
   kubeConfig: KubeConfig,
   etcdEndpoints: string[],
-  options: { removeNodeAnnotations?: boolean } = {},
+  options: { removeNodeAnnotations?: boolean; signal?: AbortSignal } = {},
 ): Promise<RollbackResult> {
+  const { signal } = options;
   return onEtcd("rollback", etcdEndpoints, () =>
-    withKube(kubeConfig, (kube) => withEtcd(etcdEndpoints, (etcd) => rollbackStores(kube, etcd, options))),
+    withKube(
+      kubeConfig,
+      (kube) => withEtcd(etcdEndpoints, (etcd) => rollbackStores(kube, etcd, options), signal),
+      signal,
+    ),
   );
 }
 

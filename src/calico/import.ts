@@ -27,6 +27,8 @@ export interface ImportOptions {
   concurrency?: number;
   /** "upstream" reproduces calicoctl's quirks (byte split on "===\n", empty IPAM is an error). */
   mode?: QuirkMode;
+  /** Cancels the import: no request is sent after it aborts (common/attempt.ts). */
+  signal?: AbortSignal;
 }
 
 export interface ImportResult {
@@ -82,6 +84,7 @@ export async function importExport(
   };
   const concurrency = options.concurrency ?? 32;
 
+  if (mode === "storeshift") refuseDuplicates(parsed, fileName);
   await kube.installCrds(options.crds ?? generatedCrds());
   phase("crds");
   await checkTargetEmpty(kube);
@@ -103,6 +106,35 @@ export async function importExport(
     "Datastore information successfully imported. Please refer to the datastore migration documentation for next steps.",
   );
   return result;
+}
+
+/**
+ * An export (e.g. calicoctl's, or one made with --upstream-quirks) may hold two objects with one name,
+ * when several etcd nodes map to one Kubernetes node; applying both keeps only the last one. Refused
+ * before the first write, naming the entries.
+ */
+function refuseDuplicates(parsed: ParsedExport, fileName: string): void {
+  const seen = new Map<string, number>();
+  const duplicates: string[] = [];
+  for (const r of parsed.resources) {
+    const id = describe(r);
+    const count = (seen.get(id) ?? 0) + 1;
+    seen.set(id, count);
+    if (count === 2) duplicates.push(id);
+  }
+  const ipamKeys = [
+    ...(parsed.ipam.block_affinities ?? []),
+    ...(parsed.ipam.blocks ?? []),
+    ...(parsed.ipam.handles ?? []),
+  ].map((e) => e.Key);
+  const keyCount = new Map<string, number>();
+  for (const key of ipamKeys) keyCount.set(key, (keyCount.get(key) ?? 0) + 1);
+  for (const [key, count] of keyCount) if (count > 1) duplicates.push(`IPAM key ${key}`);
+  if (duplicates.length > 0)
+    throw new StoreshiftError(
+      `import: collision in ${fileName}: more than one entry for ${duplicates.join(", ")} (several etcd nodes mapped to one Kubernetes node?); refusing to import, nothing was written. Use --upstream-quirks for calicoctl's last-one-wins`,
+      { exitCode: 1 },
+    );
 }
 
 /**

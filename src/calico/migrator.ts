@@ -2,6 +2,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { StoreshiftError } from "../common/errors.js";
 import { exportFromEtcd, importToKube, lockEtcd, lockKube, rollback, unlockEtcd, unlockKube } from "./api.js";
 import { Calicoctl } from "./calicoctl/adapter.js";
+import type { QuirkMode } from "./export/build.js";
 import type { CrdManifest } from "./kube/crds.js";
 import type { RollbackResult } from "./rollback.js";
 
@@ -47,7 +48,8 @@ export class BuiltinMigrator implements Migrator {
   readonly name = "builtin" as const;
   constructor(
     private readonly stores: MigrationStores,
-    private readonly options: { crds?: CrdManifest[] } = {},
+    /** mode "upstream" reproduces calicoctl's quirks (e.g. colliding nodes: the last one wins). */
+    private readonly options: { crds?: CrdManifest[]; mode?: QuirkMode } = {},
   ) {}
 
   async lock(datastore: "etcdv3" | "kubernetes"): Promise<void> {
@@ -59,12 +61,13 @@ export class BuiltinMigrator implements Migrator {
     else await unlockKube(kubeConfigFrom(this.stores.kubeconfigPath));
   }
   async export(): Promise<string> {
-    return (await exportFromEtcd(this.stores.etcdEndpoints)).text;
+    return (await exportFromEtcd(this.stores.etcdEndpoints, { mode: this.options.mode })).text;
   }
   async import(text: string): Promise<MigratorImportResult> {
     try {
       const r = await importToKube(kubeConfigFrom(this.stores.kubeconfigPath), text, {
         crds: this.options.crds,
+        mode: this.options.mode,
       });
       return { exitCode: 0, output: r.messages.join("\n"), warnings: r.warnings };
     } catch (err) {

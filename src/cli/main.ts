@@ -31,6 +31,17 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./commands/replay.js")).replayCommand,
   },
   {
+    name: "verify",
+    summary:
+      "run a migration's whole guide on copies of your own data (snapshot, data dir, dump, export, URL)",
+    load: async () => (await import("./commands/verify.js")).verifyCommand,
+  },
+  {
+    name: "anonymize",
+    summary: "rewrite names, IPs and CIDRs of a dump, export or snapshot consistently, so it can be shared",
+    load: async () => (await import("./commands/anonymize.js")).anonymizeCommand,
+  },
+  {
     name: "snapshot",
     summary: "save a store (etcd, etcd v2, Calico, /registry/) as a sorted NDJSON snapshot",
     load: async () => (await import("./commands/snapshot.js")).snapshotCommand,

@@ -1,10 +1,11 @@
 import { cacheRoot } from "../binaries/cache.js";
 import { ALL_TOOLS } from "../binaries/install.js";
 import { describeTool, isMissing, locate } from "../binaries/locate.js";
-import { tryOutput, which } from "../binaries/run-tool.js";
+import { tryOutput } from "../binaries/run-tool.js";
 import { versions } from "../binaries/versions.js";
 import { locateCalicoctl } from "../calico/calicoctl/install.js";
 import { probeDocker } from "../providers/containers/docker-probe.js";
+import { probeKind } from "../providers/kind/kind-usable.js";
 
 export interface DoctorLine {
   item: string;
@@ -54,14 +55,14 @@ export async function runDoctor(): Promise<DoctorReport> {
   });
   const docker = await probeDocker();
   lines.push({ item: "docker", ok: docker.available, detail: docker.detail });
-  const kind = await which(process.env.KIND ?? "kind");
-  const kindVersion = kind ? await tryOutput(kind, ["version"]) : undefined;
+  const kind = await probeKind();
+  const kindVersion = kind.executable ? await tryOutput(kind.executable, ["version"]) : undefined;
   lines.push({
     item: "kind",
-    ok: kind !== undefined && docker.available,
-    detail: kind
-      ? `${kindVersion ?? "unknown version"} at ${kind}${docker.available ? "" : " (unusable: no Docker engine)"}`
-      : "not on PATH",
+    ok: kind.usable,
+    detail: kind.executable
+      ? `${kindVersion ?? "unknown version"} at ${kind.executable}; ${kind.reason}`
+      : kind.reason,
   });
   lines.push({
     item: "cache",

@@ -1,5 +1,7 @@
-import type { Etcd3, ICompare, IRequestOp, ITxnResponse } from "etcd3";
-import { StoreshiftError, wrapError } from "../common/errors.js";
+import { type Etcd3, type ICompare, type IRequestOp, type ITxnResponse, isRecoverableError } from "etcd3";
+import { throwIfAborted } from "../common/attempt.js";
+import { errorMessage, StoreshiftError, wrapError } from "../common/errors.js";
+import { sleep } from "../common/wait.js";
 import {
   DEFAULT_MAX_REQUEST_BYTES,
   type ExclusionReason,
@@ -29,6 +31,8 @@ export interface OnlineMigrationOptions extends MappingOptions {
   concurrency?: number;
   /** Called after each transaction with the keys written so far and the keys to write in all. */
   onProgress?: (done: number, total: number) => void;
+  /** Cancels the run: no Txn or lease grant is sent after it aborts (common/attempt.ts). */
+  signal?: AbortSignal;
 }
 
 /** One key the migrator wrote (or found already written with the same value). */
@@ -130,7 +134,10 @@ async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<
     );
   }
 
+  throwIfAborted(options.signal, `${op}: connect to ${options.v3Endpoints.join(",")}`);
   const client = connectV3(options.v3Endpoints);
+  const closeOnAbort = () => client.close();
+  options.signal?.addEventListener("abort", closeOnAbort, { once: true });
   try {
     // all v2 keys start with "/", so only `<prefix>/` can collide
     const scanStarted = Date.now();
@@ -175,7 +182,7 @@ async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<
     // v3 revisions then follow the order v2 last modified the keys in
     pending.sort((a, b) => a.modifiedIndex - b.modifiedIndex);
     const writeStarted = Date.now();
-    const leaseOf = await grantLeases(client, pending, result);
+    const leaseOf = await grantLeases(client, pending, result, options.signal);
     const batches = splitBatches(pending, txnOps, maxRequestBytes);
     let next = 0;
     let done = 0;
@@ -183,7 +190,7 @@ async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<
       for (let i = next++; i < batches.length; i = next++) {
         const batch = batches[i];
         if (!batch) continue;
-        await writeBatch(client, batch, leaseOf, result);
+        await writeBatch(client, batch, leaseOf, result, options.signal);
         done += batch.length;
         options.onProgress?.(done, pending.length);
       }
@@ -206,6 +213,7 @@ async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<
     result.durationMs = Date.now() - started;
     return result;
   } finally {
+    options.signal?.removeEventListener("abort", closeOnAbort);
     client.close();
   }
 }
@@ -225,17 +233,50 @@ function classifyExisting(kv: ExpectedKv, found: V3Kv, result: OnlineMigrationRe
   }
 }
 
+/** How long a Txn is retried while etcd is unreachable (a restart); STORESHIFT_ETCD_RECONNECT_MS. */
+export const RECONNECT_WINDOW_MS = Number(process.env.STORESHIFT_ETCD_RECONNECT_MS ?? 15_000);
+
+/** Connection-level failures: the request may or may not have reached etcd, and etcd may come back. */
+function isConnectionLoss(err: unknown): boolean {
+  if (err instanceof Error && (isRecoverableError(err) || err.name === "BrokenCircuitError")) return true;
+  return /UNAVAILABLE|No connection established|ECONNREFUSED|ECONNRESET|circuit/i.test(errorMessage(err));
+}
+
+/**
+ * Sends a Txn again after a lost connection until etcd answers or the window closes (faults finding
+ * 9: a restart between batches failed the run). Safe because every put is guarded by
+ * `create_revision == 0`: if the lost Txn was applied after all, the resend's guard fails, its failure
+ * branch reads the keys back, and they are classified as already present with the same value.
+ */
+async function txnAcrossReconnect(
+  send: () => Promise<ITxnResponse>,
+  signal: AbortSignal | undefined,
+): Promise<ITxnResponse> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      return await send();
+    } catch (err) {
+      if (!isConnectionLoss(err) || Date.now() - started > RECONNECT_WINDOW_MS) throw err;
+      await sleep(250);
+      throwIfAborted(signal, "txn resent after a lost connection");
+    }
+  }
+}
+
 /** One lease per distinct TTL; keys under a TTL dir already carry their ancestors' earliest expiry. */
 async function grantLeases(
   client: Etcd3,
   pending: ExpectedKv[],
   result: OnlineMigrationResult,
+  signal: AbortSignal | undefined,
 ): Promise<Map<number, string>> {
   const byTtl = new Map<number, string>();
   const counts = new Map<number, number>();
   for (const kv of pending)
     if (kv.leaseTtl !== undefined) counts.set(kv.leaseTtl, (counts.get(kv.leaseTtl) ?? 0) + 1);
   for (const [ttl, keys] of [...counts].sort((a, b) => a[0] - b[0])) {
+    throwIfAborted(signal, `grant a lease of ${ttl} s`);
     const granted = await client.leaseClient.leaseGrant({ TTL: ttl, ID: 0 });
     const id = String(granted.ID);
     byTtl.set(ttl, id);
@@ -276,9 +317,11 @@ async function writeBatch(
   batch: ExpectedKv[],
   leaseOf: Map<number, string>,
   result: OnlineMigrationResult,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   let remaining = batch;
   while (remaining.length > 0) {
+    throwIfAborted(signal, `txn of ${remaining.length} puts from ${remaining[0]?.key}`);
     const keys = remaining.map((kv) => Buffer.from(kv.key, "utf8"));
     const compare: ICompare[] = keys.map((key) => ({
       key,
@@ -294,7 +337,10 @@ async function writeBatch(
       },
     }));
     const failure: IRequestOp[] = keys.map((key) => ({ request_range: { key } }));
-    const response: ITxnResponse = await client.kv.txn({ compare, success, failure });
+    const response: ITxnResponse = await txnAcrossReconnect(
+      () => client.kv.txn({ compare, success, failure }),
+      signal,
+    );
     result.txns++;
     if (response.succeeded) {
       const revision = Number(response.header.revision);

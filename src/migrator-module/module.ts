@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { CrdManifest } from "../calico/kube/crds.js";
 import {
   BuiltinMigrator,
   CalicoctlMigrator,
@@ -105,7 +104,7 @@ export function loadMigratorModule(spec: MigratorSpec): Promise<MigratorModule> 
 export async function calicoMigrator(
   value: string,
   stores: MigrationStores,
-  options: { crds?: CrdManifest[] } = {},
+  options: ConstructorParameters<typeof BuiltinMigrator>[1] = {},
 ): Promise<Migrator> {
   const spec = parseMigratorSpec(value);
   if (spec.kind === "calicoctl") return new CalicoctlMigrator(spec.path ?? "", stores);

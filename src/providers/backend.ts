@@ -1,5 +1,6 @@
 import { StoreshiftError } from "../common/errors.js";
 import { probeDocker } from "./containers/docker-probe.js";
+import { type KindUsability, probeKind } from "./kind/kind-usable.js";
 
 export type BackendName = "local" | "docker" | "existing";
 export type BackendRequest = BackendName | "auto";
@@ -18,17 +19,29 @@ export function parseBackend(value: string): BackendRequest {
 }
 
 /**
- * auto: Docker (testcontainers etcd + kind) when an engine answers, else the local binaries.
- * An explicit `docker` without an engine is an error, never a silent fallback.
+ * auto: Docker (testcontainers etcd, Kubernetes from kind where kind can run) when an engine
+ * answers, else the local binaries. An explicit `docker` without an engine is an error, never a
+ * silent fallback. The reason says where Kubernetes comes from, and why not kind when it cannot run.
  */
-export async function chooseBackend(request: BackendRequest, probe = probeDocker): Promise<BackendChoice> {
+export async function chooseBackend(
+  request: BackendRequest,
+  probe = probeDocker,
+  kindProbe: () => Promise<KindUsability> = probeKind,
+): Promise<BackendChoice> {
   if (request === "local") return { name: "local", reason: "requested" };
   if (request === "existing") return { name: "existing", reason: "requested" };
   const docker = await probe();
+  const kube = async () => {
+    const kind = await kindProbe();
+    return kind.usable
+      ? `Kubernetes from kind (${kind.reason})`
+      : `Kubernetes from the local control plane (${kind.reason})`;
+  };
   if (request === "docker") {
     if (!docker.available) throw new StoreshiftError(`--backend docker: ${docker.detail}`);
-    return { name: "docker", reason: `requested; engine at ${docker.detail}` };
+    return { name: "docker", reason: `requested; engine at ${docker.detail}; ${await kube()}` };
   }
-  if (docker.available) return { name: "docker", reason: `auto: Docker answers at ${docker.detail}` };
+  if (docker.available)
+    return { name: "docker", reason: `auto: Docker answers at ${docker.detail}; ${await kube()}` };
   return { name: "local", reason: `auto: ${docker.detail}; using local etcd and kube-apiserver binaries` };
 }

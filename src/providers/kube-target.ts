@@ -1,8 +1,9 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { StoreshiftError } from "../common/errors.js";
 import type { BackendName } from "./backend.js";
-import { useExistingCluster } from "./existing/existing-cluster.js";
+import { assertDisposable, useExistingCluster } from "./existing/existing-cluster.js";
 import { startKindCluster } from "./kind/kind-cli.js";
+import { probeKind } from "./kind/kind-usable.js";
 import { type StartedLocalControlPlane, startLocalControlPlane } from "./kube/local-control-plane.js";
 
 /**
@@ -30,22 +31,31 @@ function fromKubeconfig(path: string, context?: string): KubeConfig {
   return kc;
 }
 
+async function startLocal(backend: BackendName, name: string): Promise<KubeTarget> {
+  const cp = await startLocalControlPlane({ name });
+  return {
+    backend,
+    name,
+    kubeconfigPath: cp.kubeconfigPath,
+    etcdEndpoint: cp.etcdEndpoint,
+    disposable: true,
+    kubeConfig: () => cp.kubeConfig(),
+    stop: () => cp.stop(),
+    local: cp,
+  };
+}
+
+/**
+ * The docker backend's Kubernetes: kind where it can run, else the local control plane (the reason,
+ * from probeKind, is in the run's backend reason), so container scenarios still run where the engine
+ * refuses the privileged containers kind needs.
+ */
 export async function startKubeTarget(backend: BackendName, name: string): Promise<KubeTarget> {
   switch (backend) {
-    case "local": {
-      const cp = await startLocalControlPlane({ name });
-      return {
-        backend,
-        name,
-        kubeconfigPath: cp.kubeconfigPath,
-        etcdEndpoint: cp.etcdEndpoint,
-        disposable: true,
-        kubeConfig: () => cp.kubeConfig(),
-        stop: () => cp.stop(),
-        local: cp,
-      };
-    }
+    case "local":
+      return startLocal(backend, name);
     case "docker": {
+      if (!(await probeKind()).usable) return startLocal(backend, name);
       const cluster = await startKindCluster({ name: `storeshift-${name}`.slice(0, 40), reuse: true });
       return {
         backend,
@@ -58,6 +68,9 @@ export async function startKubeTarget(backend: BackendName, name: string): Promi
     }
     case "existing": {
       const existing = useExistingCluster({ context: process.env.STORESHIFT_KUBE_CONTEXT });
+      // `storeshift run` checked both declarations before anything ran; the label is checked again
+      // here, so the step library used without the runner cannot reach an undeclared cluster either
+      await assertDisposable(existing, true);
       return {
         backend,
         name: existing.context,

@@ -31,7 +31,7 @@ export function renderMarkdown(result: RunResult): string {
       .filter((c) => c.differences || c.counts)
       .map((c) => checkSummary(c))
       .join("; ");
-    const detail = s.status === "not-run" || s.status === "skipped" ? (s.reason ?? "") : diffs;
+    const detail = diffs || (s.status === "passed" ? "" : (s.reason ?? ""));
     lines.push(
       `| ${ICON[s.status]} | ${cell(s.name)} | ${cell(s.feature)} | ${(s.durationMs / 1000).toFixed(1)} s | ${cell(detail)} |`,
     );
@@ -39,6 +39,7 @@ export function renderMarkdown(result: RunResult): string {
   const failed = result.scenarios.filter((s) => s.status === "failed");
   for (const s of failed) {
     lines.push("", `### ❌ ${s.name}`, "");
+    if (s.reason) lines.push(`- ${s.reason}`);
     for (const p of s.phases.filter((p) => p.status === "failed"))
       lines.push(`- phase **${p.name}** failed: ${p.message ?? ""}`);
     for (const c of s.checks.filter((c) => c.status === "failed")) {

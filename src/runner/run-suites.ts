@@ -3,11 +3,12 @@ import { existsSync } from "node:fs";
 import { cp, mkdir, readdir, readFile, rm, symlink } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureBinary } from "../binaries/install.js";
+import { requireBinary } from "../binaries/install.js";
 import type { Tool } from "../binaries/locate.js";
 import { InputError, StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
 import { type BackendRequest, chooseBackend } from "../providers/backend.js";
+import { assertDisposable, useExistingCluster } from "../providers/existing/existing-cluster.js";
 import { RESULT_SCHEMA_VERSION, type RunResult, type ScenarioResult } from "../report/result.js";
 import { writeRunReports } from "./write-run-reports.js";
 
@@ -25,6 +26,10 @@ export interface RunOptions {
   reportDir: string;
   fixtureRoot?: string;
   runId?: string;
+  /** `--backend existing` only: the person running declares the cluster disposable (the label must too). */
+  disposable?: boolean;
+  /** A run in which nothing ran exits 0 instead of 2 (a job that only lists what it would need). */
+  allowNotRun?: boolean;
   /** Stop at the first failed scenario; the rest are reported as skipped. */
   failFast?: boolean;
 }
@@ -33,6 +38,8 @@ export interface RunOutcome {
   exitCode: 0 | 1 | 2;
   runDir: string;
   result: RunResult;
+  /** Why the run proved nothing (every scenario not run), when it did; printed last, with exit 2. */
+  nothingRan?: string;
 }
 
 /** The package's own root (features/, fixtures/, dist/steps live there), wherever it is installed. */
@@ -133,11 +140,18 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
     throw new StoreshiftError(`run: ${stepsEntry} is missing; run \`npm run build\``);
 
   const backend = await chooseBackend(o.backend);
+  if (backend.name === "existing") {
+    // before any binary, report dir or scenario: scenarios delete Calico's CRDs and Nodes there
+    await assertDisposable(
+      useExistingCluster({ context: process.env.STORESHIFT_KUBE_CONTEXT }),
+      o.disposable === true,
+    );
+  }
   const versions: Record<string, string> = {
     storeshift: process.env.npm_package_version ?? "0.1.0",
     node: process.version,
   };
-  for (const tool of LOCAL_TOOLS) versions[tool] = (await ensureBinary(tool)).version;
+  for (const tool of LOCAL_TOOLS) versions[tool] = (await requireBinary(tool)).version;
 
   const runId = o.runId ?? newRunId();
   const runDir = resolve(o.reportDir, runId);
@@ -163,10 +177,8 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
       format: [
         "summary",
         ["html", join(runDir, "cucumber.html")],
-        ["junit", join(runDir, "cucumber-junit.xml")],
         ["message", join(runDir, "cucumber-messages.ndjson")],
       ],
-      formatOptions: { junit: { suiteName: "storeshift" } },
       worldParameters: {
         runDir,
         backend: backend.name,
@@ -198,12 +210,31 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
   const latest = join(dirname(runDir), "latest");
   await rm(latest, { force: true });
   await symlink(runId, latest).catch(() => undefined);
-  if (scenarios.length === 0 && success) {
+  if (scenarios.length === 0 && success && !o.allowNotRun) {
     // a CI job whose filter selects nothing has tested nothing: that is not a pass
     throw new InputError(
-      `run: no scenario matched ${paths.join(" ")}${o.tags ? ` with --tags "${o.tags}"` : ""}`,
+      `run: no scenario matched ${paths.join(" ")}${o.tags ? ` with --tags "${o.tags}"` : ""}${o.names?.length ? ` and --name ${o.names.join(" ")}` : ""} (--allow-not-run accepts that)`,
     );
   }
   const failed = !success || result.totals.failed > 0;
-  return { exitCode: failed ? 1 : 0, runDir, result };
+  if (failed) return { exitCode: 1, runDir, result };
+  const why = nothingRan(scenarios);
+  if (why && !o.allowNotRun) return { exitCode: 2, runDir, result, nothingRan: why };
+  return { exitCode: 0, runDir, result };
+}
+
+/**
+ * Why a run without failures still proved nothing: no scenario passed, so every selected one was not
+ * run (or skipped). Undefined when at least one scenario passed.
+ */
+export function nothingRan(scenarios: ScenarioResult[]): string | undefined {
+  if (scenarios.some((s) => s.status === "passed" || s.status === "failed")) return undefined;
+  if (scenarios.length === 0) return "run: nothing ran: no scenario was selected";
+  const reasons = new Map<string, number>();
+  for (const s of scenarios) {
+    const why = s.reason ?? (s.status === "skipped" ? "skipped by cucumber" : "no reason recorded");
+    reasons.set(why, (reasons.get(why) ?? 0) + 1);
+  }
+  const listed = [...reasons].map(([why, n]) => (n > 1 ? `${n}× ${why}` : why)).join("; ");
+  return `run: nothing ran: all ${scenarios.length} selected scenario(s) were not run (${listed}); --allow-not-run accepts that`;
 }

@@ -21,7 +21,11 @@ export const stepDocs: StepDoc[] = [];
  */
 export const docsOnly = (): boolean => process.env.STORESHIFT_STEPS_DOCS_ONLY === "1";
 
-type StepFn = (this: StoreshiftWorld, ...args: never[]) => Promise<void> | void;
+/** A step may answer "skipped": the scenario is then not run, with the reason it put in the record. */
+type StepFn = (
+  this: StoreshiftWorld,
+  ...args: never[]
+) => Promise<undefined | "skipped"> | undefined | "skipped" | Promise<void> | void;
 
 export function step(
   keyword: StepDoc["keyword"],
@@ -32,5 +36,5 @@ export function step(
   stepDocs.push({ keyword, phrase, ...meta });
   if (docsOnly()) return;
   const register = keyword === "Given" ? Given : keyword === "When" ? When : Then;
-  register(phrase, fn as (this: StoreshiftWorld, ...args: unknown[]) => Promise<void>);
+  register(phrase, fn as (this: StoreshiftWorld, ...args: unknown[]) => Promise<undefined | "skipped">);
 }

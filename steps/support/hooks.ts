@@ -10,6 +10,8 @@ import {
 } from "@cucumber/cucumber";
 import { locateCalicoctl } from "../../src/calico/calicoctl/install.js";
 import { log } from "../../src/common/log.js";
+import { probeKind } from "../../src/providers/kind/kind-usable.js";
+import { SCENARIO_MEDIA_TYPE } from "../../src/report/from-messages.js";
 import type { ScenarioResult } from "../../src/report/result.js";
 import {
   connectionHints,
@@ -123,6 +125,18 @@ export function registerHooks(): void {
     }
     return undefined;
   });
+  Before({ tags: "@needs-kind" }, async function (this: StoreshiftWorld) {
+    if (this.params.backend !== "docker") {
+      this.record.reason = `needs kind (backend ${this.params.backend}: ${this.params.backendReason})`;
+      return "skipped";
+    }
+    const kind = await probeKind();
+    if (!kind.usable) {
+      this.record.reason = `needs kind: ${kind.reason}`;
+      return "skipped";
+    }
+    return undefined;
+  });
   After(async function (this: StoreshiftWorld, p: ITestCaseHookParameter) {
     const status = statusOf(p, this);
     const failedMessage = p.result?.message?.split("\n")[0];
@@ -139,6 +153,8 @@ export function registerHooks(): void {
     result.artifacts = result.artifacts?.map((a) => relative(this.params.runDir, a));
     const dir = await this.ensureArtifactDir();
     await writeFile(join(dir, "scenario.json"), `${JSON.stringify(result, null, 2)}\n`);
+    // the run's reports are built from cucumber's message stream; this record carries phases and checks
+    this.attach(JSON.stringify(result), SCENARIO_MEDIA_TYPE);
     const counted = result.checks.flatMap((c) => c.differences ?? []).filter((d) => d.class !== "accounted");
     if (counted.length > 0) {
       // cucumber's own html/junit/message formatters show the diff too

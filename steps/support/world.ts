@@ -3,10 +3,20 @@ import { copyFile, mkdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { type IWorldOptions, World } from "@cucumber/cucumber";
 import type { BackendName } from "../../src/providers/backend.js";
+import {
+  type EtcdContainerMember,
+  type EtcdContainerOptions,
+  type StartedEtcdContainer,
+  startEtcdContainer,
+} from "../../src/providers/containers/etcd-container.js";
 import { type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import type { KubeTarget } from "../../src/providers/kube-target.js";
+import { packageRoot } from "../../src/runner/run-suites.js";
 import { ScenarioRecord } from "./scenario-record.js";
 import { type PoolKeys, pool } from "./store-pool.js";
+
+/** Prefix of a fixture name that means "the one bundled with storeshift". */
+export const BUNDLED_FIXTURE = "storeshift:";
 
 export type KeepPolicy = "never" | "on-failure" | "always";
 
@@ -87,9 +97,32 @@ export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
   /** Stores this scenario started for itself (not pooled): never reset, stopped after it. */
   readonly ownEtcds = new Set<StartedLocalEtcd>();
 
+  /** An etcd in containers under a scenario-local name: the scenario's own, removed after it. */
+  async useEtcdContainer(name: string, options: EtcdContainerOptions): Promise<StartedEtcdContainer> {
+    const etcd = await startEtcdContainer({ name, ...options });
+    this.vars.set(`container:${name}`, etcd);
+    this.cleanups.push(() => etcd.stop());
+    return etcd;
+  }
+
+  etcdContainer(name: string): StartedEtcdContainer {
+    const etcd = this.vars.get(`container:${name}`) as StartedEtcdContainer | undefined;
+    if (!etcd)
+      throw new Error(`no etcd container called "${name}" in this scenario; add a Given step that starts it`);
+    return etcd;
+  }
+
+  containerMember(name: string, index: number): EtcdContainerMember {
+    const etcd = this.etcdContainer(name);
+    const member = etcd.members[index];
+    if (!member)
+      throw new Error(`etcd container "${name}" has members 0..${etcd.members.length - 1}, not ${index}`);
+    return member;
+  }
+
   /** Client endpoints of a named etcd, whether local or in a container. */
   endpoints(name: string): string[] {
-    const container = this.vars.get(`container:${name}`) as { endpoints: string[] } | undefined;
+    const container = this.vars.get(`container:${name}`) as StartedEtcdContainer | undefined;
     return container?.endpoints ?? this.etcd(name).endpoints;
   }
 
@@ -117,15 +150,22 @@ export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
   }
 
   /**
-   * A fixture file: under the run's fixture root (the bundled fixtures, or a replay's saved copy),
-   * else relative to the working directory (test-only fixtures). A copy goes into the scenario's
+   * A fixture file: `storeshift:<path>` names one of storeshift's bundled fixtures; any other name is
+   * looked up under the run's fixture root (the project's `fixtures/`, or a replay's saved copy), then
+   * relative to the working directory. The project's own fixtures are never shadowed by bundled ones. A copy goes into the scenario's
    * artifacts, so a report shows and a replay reuses exactly what was seeded.
    */
   async fixturePath(file: string): Promise<string> {
-    const underRoot = join(this.params.fixtureRoot, file);
-    const path = existsSync(underRoot) ? underRoot : resolve(file);
-    if (!existsSync(path))
-      throw new Error(`fixture ${file}: not under ${this.params.fixtureRoot} nor ${resolve(file)}`);
+    let path: string;
+    if (file.startsWith(BUNDLED_FIXTURE)) {
+      path = join(packageRoot(), "fixtures", file.slice(BUNDLED_FIXTURE.length));
+      if (!existsSync(path)) throw new Error(`fixture ${file}: storeshift bundles no ${path}`);
+    } else {
+      const underRoot = join(this.params.fixtureRoot, file);
+      path = existsSync(underRoot) ? underRoot : resolve(file);
+      if (!existsSync(path))
+        throw new Error(`fixture ${file}: not under ${this.params.fixtureRoot} nor ${resolve(file)}`);
+    }
     const copy = join(await this.ensureArtifactDir(), "fixtures", basename(path));
     await mkdir(dirname(copy), { recursive: true });
     await copyFile(path, copy);

@@ -7,7 +7,6 @@ import type { CalicoKube } from "../../src/calico/kube/store.js";
 
 export const root = fileURLToPath(new URL("../..", import.meta.url));
 export const FIXTURE = `${root}/fixtures/calico/dataset.yaml`;
-export const REAL_CRDS = `${root}/../shared/calico-crds`;
 
 const ENTRY =
   'import { main } from "./src/cli/main.ts"; process.exitCode = await main(process.argv.slice(1));';

@@ -4,7 +4,6 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { ensureBinary } from "../../src/binaries/install.js";
 import { stopAll } from "../../src/common/cleanup.js";
 import { makeTempDir, removeDir } from "../../src/common/temp.js";
 import { loadFixture, seedV2 } from "../../src/etcd-v2v3/fixture.js";
@@ -120,7 +119,7 @@ test("CLI online: migrate (ETCDCTL_ENDPOINTS) → verify → rollback → verify
 
 test("CLI offline on a stopped member: refuse while running, etcdctl 3.6 refused, migrate, verify, rollback", async () => {
   const etcdctl34 = await requireBinary("etcdctl-v2");
-  const etcdctl36 = (await ensureBinary("etcdctl")).path;
+  const etcdctl36 = await requireBinary("etcdctl");
   await using etcd = await startLocalEtcd({ enableV2: true, name: "v2v3-cli-offline" });
   const endpoint = etcd.endpoints[0] ?? "";
   const member = etcd.member(0);

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { ensureBinary } from "../../src/binaries/install.js";
 import { stopAll } from "../../src/common/cleanup.js";
 import { makeTempDir, removeDir } from "../../src/common/temp.js";
 import { loadFixture, seedV2 } from "../../src/etcd-v2v3/fixture.js";
@@ -127,7 +126,7 @@ test("refusals: a running member's data dir (lock seen in /proc/locks; migrate k
 });
 
 test("refusals: only etcdctl >= 3.5 available, and a non-empty v3 key space; members left running", async () => {
-  const etcdctl36 = (await ensureBinary("etcdctl")).path;
+  const etcdctl36 = await requireBinary("etcdctl");
   await assert.rejects(
     resolveMigrateEtcdctl(etcdctl36),
     /is etcdctl 3\.6\.\d+, which has no `migrate` command \(removed in etcd 3\.5\); use etcdctl 3\.4\.x/,

@@ -23,7 +23,7 @@ resources:
     spec: {orchRefs: [{nodeName: other, orchestrator: mesos}, {nodeName: k8s-a, orchestrator: k8s}]}
   - kind: Node
     metadata: {name: etcd-b}
-    spec: {orchRefs: [{nodeName: k8s-a, orchestrator: k8s}]}
+    spec: {orchRefs: [{nodeName: k8s-b, orchestrator: k8s}]}
   - kind: FelixConfiguration
     metadata: {name: node.etcd-b}
     spec: {iptablesFilterDenyAction: DROP, defaultEndpointToHostAction: Accept, iptablesFilterAllowAction: ""}
@@ -79,9 +79,9 @@ test("export applies the skip rules, node renames (last k8s orchRef wins) and ip
     plan.lists
       .find((l) => l.kind === kind)
       ?.items.map((o) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`);
-  assert.deepEqual(plan.nodeMap, { "etcd-a": "k8s-a", "etcd-b": "k8s-a" });
-  assert.deepEqual(names("Node"), ["/k8s-a", "/k8s-a"]);
-  assert.deepEqual(names("FelixConfiguration"), ["/node.k8s-a"]);
+  assert.deepEqual(plan.nodeMap, { "etcd-a": "k8s-a", "etcd-b": "k8s-b" });
+  assert.deepEqual(names("Node"), ["/k8s-a", "/k8s-b"]);
+  assert.deepEqual(names("FelixConfiguration"), ["/node.k8s-b"]);
   assert.deepEqual(names("BGPConfiguration"), ["/node.unknown"]);
   assert.deepEqual(names("NetworkPolicy"), ["prod/keep"]);
   assert.deepEqual(names("StagedNetworkPolicy"), ["default/s2", "prod/s1"]);
@@ -107,22 +107,22 @@ test("export applies the skip rules, node renames (last k8s orchRef wins) and ip
 test("export IPAM: hosts renamed in keys, attributes and tunnel handles; v6 tunnel handles and virtual affinities kept", () => {
   const plan = buildExport(dataOf(parseFixture(BASE, "base")));
   const block = plan.ipam.blocks?.[0]?.Value;
-  assert.equal(block?.affinity, "host:k8s-a");
+  assert.equal(block?.affinity, "host:k8s-b");
   assert.deepEqual(block?.attributes, [
-    { handle_id: "ipip-tunnel-addr-k8s-a", secondary: { node: "k8s-a" } },
-    { handle_id: "wireguard-v6-tunnel-addr-k8s-a", alternateOwnerAttrs: { node: "k8s-a" } },
+    { handle_id: "ipip-tunnel-addr-k8s-b", secondary: { node: "k8s-b" } },
+    { handle_id: "wireguard-v6-tunnel-addr-k8s-b", alternateOwnerAttrs: { node: "k8s-b" } },
     { handle_id: "vxlan-tunnel-addr-unmapped" },
   ]);
   assert.deepEqual(
     plan.ipam.block_affinities?.map((a) => a.Key),
     [
-      "/calico/ipam/v2/host/k8s-a/ipv4/block/10.0.0.0-30",
+      "/calico/ipam/v2/host/k8s-b/ipv4/block/10.0.0.0-30",
       "/calico/ipam/v2/virtual/vm/ipv4/block/10.0.0.0-30",
     ],
   );
   assert.deepEqual(
     plan.ipam.handles?.map((h) => h.Key),
-    ["/calico/ipam/v2/handle/ipip-tunnel-addr-k8s-a", "/calico/ipam/v2/handle/vxlan-v6-tunnel-addr-k8s-a"],
+    ["/calico/ipam/v2/handle/ipip-tunnel-addr-k8s-a", "/calico/ipam/v2/handle/vxlan-v6-tunnel-addr-k8s-b"],
   );
   assert.equal(plan.ipam.config, undefined);
 });
@@ -155,6 +155,50 @@ resources:
   assert.throws(
     () => buildExport(dataOf(f)),
     /node lonely missing a 'k8s' orchestrator reference\. Unable to export/,
+  );
+});
+
+const COLLISION = `format: storeshift/calico-fixture/v1
+clusterInformation: {clusterGUID: abc}
+resources:
+  - kind: Node
+    metadata: {name: node4}
+    spec: {bgp: {ipv4Address: 1.2.3.4/24}, orchRefs: [{nodeName: node4, orchestrator: k8s}]}
+  - kind: Node
+    metadata: {name: node5}
+    spec: {bgp: {ipv4Address: 1.2.3.5/24}, orchRefs: [{nodeName: node4, orchestrator: k8s}]}
+`;
+
+test("export refuses two etcd nodes on one Kubernetes node, naming both; upstream mode lets both through", () => {
+  const data = dataOf(parseFixture(COLLISION, "collision"));
+  assert.throws(() => buildExport(data), /collision: etcd Nodes node4 and node5 both map to Node node4/);
+  const plan = buildExport(data, { mode: "upstream" });
+  assert.deepEqual(
+    plan.lists.find((l) => l.kind === "Node")?.items.map((n) => n.metadata.name),
+    ["node4", "node4"],
+  );
+});
+
+test("export refuses per-node configurations renamed onto one name", () => {
+  const f = parseFixture(
+    `format: storeshift/calico-fixture/v1
+clusterInformation: {clusterGUID: abc}
+resources:
+  - kind: Node
+    metadata: {name: etcd-x}
+    spec: {orchRefs: [{nodeName: x, orchestrator: k8s}]}
+  - kind: FelixConfiguration
+    metadata: {name: node.etcd-x}
+    spec: {}
+  - kind: FelixConfiguration
+    metadata: {name: node.x}
+    spec: {}
+`,
+    "f",
+  );
+  assert.throws(
+    () => buildExport(dataOf(f)),
+    /FelixConfigurations node\.etcd-x and node\.x both map to FelixConfiguration node\.x/,
   );
 });
 

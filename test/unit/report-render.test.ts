@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { diffText } from "../../src/report/format.js";
 import { renderHtml } from "../../src/report/html.js";
-import { renderJunit, xmlEscape } from "../../src/report/junit.js";
+import { junitOutcome, renderJunit, xmlEscape } from "../../src/report/junit.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
 import { makeRedactor, REDACTED, redactDifference, redactRunResult } from "../../src/report/redact.js";
+import type { ScenarioResult } from "../../src/report/result.js";
 import { readRunResult, writeReports } from "../../src/report/write.js";
 import { sampleRunResult } from "./report-fixture.js";
 
@@ -85,6 +88,61 @@ describe("junit.xml", () => {
     assert.match(xml, /classname="etcd-v2v3 &amp; rollback"/);
     assert.ok(!xml.includes("<script>"), "markup in ids is escaped");
     assert.ok(!xml.includes("hunter2"));
+  });
+
+  it("reports a test bed that broke before a verdict as an error, not a failure", () => {
+    const run = sampleRunResult();
+    run.scenarios.push({
+      id: "etcd-start-1",
+      name: "etcd never came up",
+      feature: "etcd-v2v3",
+      tags: [],
+      status: "failed",
+      durationMs: 3000,
+      phases: [{ name: "provision etcd source", status: "failed", durationMs: 3000, message: "exit 1" }],
+      checks: [],
+    });
+    run.totals.failed++;
+    const out = renderJunit(run);
+    assert.match(out, /<testsuites [^>]*tests="4" failures="1" errors="1" skipped="1"/);
+    assert.match(out, /<error type="infrastructure" message="provision etcd source: exit 1">/);
+    assert.match(out, /<testsuite name="etcd-v2v3" tests="1" failures="0" errors="1"/);
+    assert.equal(junitOutcome(run.scenarios[0] as ScenarioResult).element, "failure");
+  });
+
+  it("a failed migration phase with no failed check is a failure typed migration", () => {
+    const s: ScenarioResult = {
+      id: "x",
+      name: "import crashed",
+      feature: "calico",
+      tags: [],
+      status: "failed",
+      durationMs: 1,
+      phases: [
+        { name: "provision control plane", status: "passed", durationMs: 1 },
+        { name: "import", status: "failed", durationMs: 1, message: "409 conflict" },
+      ],
+      checks: [],
+    };
+    assert.deepEqual(junitOutcome(s), { element: "failure", type: "migration" });
+  });
+
+  it("validates against a JUnit XSD (xmllint)", async () => {
+    const run = sampleRunResult();
+    const dir = await mkdtemp(join(tmpdir(), "junit-"));
+    const file = join(dir, "junit.xml");
+    await writeFile(file, renderJunit(redactRunResult(run)));
+    const schema = fileURLToPath(new URL("../fixtures/junit/junit.xsd", import.meta.url));
+    const ok = spawnSync("xmllint", ["--noout", "--schema", schema, file], { encoding: "utf8" });
+    assert.equal(ok.error, undefined, "xmllint (Debian libxml2-utils) is installed by scripts/setup.sh");
+    assert.equal(ok.status, 0, ok.stderr);
+    // the schema must be able to say no: a testcase with both a failure and a skip is invalid
+    await writeFile(
+      file,
+      renderJunit(run).replace("<skipped message=", '<failure type="x" message="y"/><skipped message='),
+    );
+    const bad = spawnSync("xmllint", ["--noout", "--schema", schema, file], { encoding: "utf8" });
+    assert.notEqual(bad.status, 0, "the XSD accepted a testcase with two outcomes");
   });
 
   it("drops characters XML 1.0 cannot carry", () => {

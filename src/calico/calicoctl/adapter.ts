@@ -25,7 +25,11 @@ export function calicoctlEnv(datastore: CalicoDatastore): Record<string, string>
 }
 
 export class Calicoctl {
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    /** Kills a running calicoctl when it aborts (a cancelled migration, common/attempt.ts). */
+    readonly signal?: AbortSignal,
+  ) {}
 
   async run(datastore: CalicoDatastore, args: string[], input?: string): Promise<CalicoctlRun> {
     const env = calicoctlEnv(datastore);
@@ -37,6 +41,7 @@ export class Calicoctl {
       input,
       stripFinalNewline: false,
       timeout: 300_000,
+      cancelSignal: this.signal,
     });
     return { exitCode: res.exitCode ?? -1, stdout: String(res.stdout), stderr: String(res.stderr) };
   }

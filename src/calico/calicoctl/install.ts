@@ -1,6 +1,7 @@
 import { access, cp, mkdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
+import { withBuildLock } from "../../binaries/build-lock.js";
 import { buildDir, cachedBinaryPath } from "../../binaries/cache.js";
 import { go } from "../../binaries/go-build.js";
 import { isExecutable } from "../../binaries/locate.js";
@@ -113,71 +114,75 @@ export async function installCalicoctl(
     );
   const target = cachedBinaryPath("calicoctl", version);
   if (!options.force && (await isExecutable(target))) return { path: target, seconds: 0, from: "cache" };
-  const started = Date.now();
   const dir = buildDir("calicoctl", version);
-  const src = join(dir, "src");
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  const gitSource = options.gitSource ?? process.env.STORESHIFT_CALICO_GIT;
+  return withBuildLock(`${dir}.lock`, `install calicoctl ${version}`, async () => {
+    // a concurrent install may have finished while this one waited
+    if (!options.force && (await isExecutable(target))) return { path: target, seconds: 0, from: "cache" };
+    const started = Date.now();
+    const src = join(dir, "src");
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const gitSource = options.gitSource ?? process.env.STORESHIFT_CALICO_GIT;
 
-  let from = `Go module proxy ${CALICO_MODULE}@${release.pseudoVersion}`;
-  let downloaded: string | undefined;
-  let proxyError = "";
-  try {
-    const json = await go(
-      ["mod", "download", "-json", `${CALICO_MODULE}@${release.pseudoVersion}`],
-      dir,
-      `download ${CALICO_MODULE}@${release.pseudoVersion}`,
-    );
-    const info = JSON.parse(json) as { Dir?: string; Error?: string };
-    if (info.Error || !info.Dir) throw new StoreshiftError(info.Error ?? "no Dir");
-    downloaded = info.Dir;
-  } catch (err) {
-    proxyError = (err as Error).message.split("\n")[0] ?? "";
-  }
-  if (downloaded) {
-    log.info(`calicoctl ${version}: module downloaded to ${downloaded}; copying to ${src}`);
-    await cp(downloaded, src, { recursive: true });
-    await execa("chmod", ["-R", "u+w", src]);
-  } else {
-    if (!gitSource)
-      throw new StoreshiftError(
-        `install calicoctl ${version}: the Go module proxy did not serve ${CALICO_MODULE}@${release.pseudoVersion} (${proxyError}); give a git checkout with --git DIR or STORESHIFT_CALICO_GIT`,
+    let from = `Go module proxy ${CALICO_MODULE}@${release.pseudoVersion}`;
+    let downloaded: string | undefined;
+    let proxyError = "";
+    try {
+      const json = await go(
+        ["mod", "download", "-json", `${CALICO_MODULE}@${release.pseudoVersion}`],
+        dir,
+        `download ${CALICO_MODULE}@${release.pseudoVersion}`,
       );
-    from = `git ${gitSource} at ${release.commit} (proxy: ${proxyError})`;
-    log.info(
-      `calicoctl ${version}: proxy refused the module; extracting ${release.commit} from ${gitSource}`,
-    );
-    await gitArchive(gitSource, release.commit, [], src);
-  }
-  const goMod = await readFile(join(src, "go.mod"), "utf8");
-  const missing: string[] = [];
-  for (const d of localReplaceDirs(goMod)) if (!(await exists(join(src, d)))) missing.push(d);
-  if (missing.length > 0) {
-    if (!gitSource)
-      throw new StoreshiftError(
-        `install calicoctl ${version}: the module zip lacks the nested modules its replace directives name (${missing.join(", ")}); give a git checkout with --git DIR`,
+      const info = JSON.parse(json) as { Dir?: string; Error?: string };
+      if (info.Error || !info.Dir) throw new StoreshiftError(info.Error ?? "no Dir");
+      downloaded = info.Dir;
+    } catch (err) {
+      proxyError = (err as Error).message.split("\n")[0] ?? "";
+    }
+    if (downloaded) {
+      log.info(`calicoctl ${version}: module downloaded to ${downloaded}; copying to ${src}`);
+      await cp(downloaded, src, { recursive: true });
+      await execa("chmod", ["-R", "u+w", src]);
+    } else {
+      if (!gitSource)
+        throw new StoreshiftError(
+          `install calicoctl ${version}: the Go module proxy did not serve ${CALICO_MODULE}@${release.pseudoVersion} (${proxyError}); give a git checkout with --git DIR or STORESHIFT_CALICO_GIT`,
+        );
+      from = `git ${gitSource} at ${release.commit} (proxy: ${proxyError})`;
+      log.info(
+        `calicoctl ${version}: proxy refused the module; extracting ${release.commit} from ${gitSource}`,
       );
-    await gitArchive(
-      gitSource,
-      release.commit,
-      missing.map((d) => d.replace(/^\.\//, "")),
+      await gitArchive(gitSource, release.commit, [], src);
+    }
+    const goMod = await readFile(join(src, "go.mod"), "utf8");
+    const missing: string[] = [];
+    for (const d of localReplaceDirs(goMod)) if (!(await exists(join(src, d)))) missing.push(d);
+    if (missing.length > 0) {
+      if (!gitSource)
+        throw new StoreshiftError(
+          `install calicoctl ${version}: the module zip lacks the nested modules its replace directives name (${missing.join(", ")}); give a git checkout with --git DIR`,
+        );
+      await gitArchive(
+        gitSource,
+        release.commit,
+        missing.map((d) => d.replace(/^\.\//, "")),
+        src,
+      );
+      from += ` + nested modules ${missing.join(", ")} from git`;
+    }
+    await mkdir(dirname(target), { recursive: true });
+    const partial = `${target}.partial`;
+    const stamp = `-X ${CALICO_MODULE}/pkg/buildinfo.Version=v${version} -X ${CALICO_MODULE}/pkg/buildinfo.GitRevision=${release.commit.slice(0, 12)}`;
+    log.info(`building calicoctl ${version} (several minutes cold on 2 cores)`);
+    await go(
+      ["build", "-ldflags", stamp, "-o", partial, "./calicoctl/calicoctl"],
       src,
+      `build calicoctl ${version}`,
     );
-    from += ` + nested modules ${missing.join(", ")} from git`;
-  }
-  await mkdir(dirname(target), { recursive: true });
-  const partial = `${target}.partial`;
-  const stamp = `-X ${CALICO_MODULE}/pkg/buildinfo.Version=v${version} -X ${CALICO_MODULE}/pkg/buildinfo.GitRevision=${release.commit.slice(0, 12)}`;
-  log.info(`building calicoctl ${version} (several minutes cold on 2 cores)`);
-  await go(
-    ["build", "-ldflags", stamp, "-o", partial, "./calicoctl/calicoctl"],
-    src,
-    `build calicoctl ${version}`,
-  );
-  await rename(partial, target);
-  await rm(src, { recursive: true, force: true });
-  const seconds = Math.round((Date.now() - started) / 1000);
-  log.info(`built calicoctl ${version} in ${seconds} s → ${target}`);
-  return { path: target, seconds, from };
+    await rename(partial, target);
+    await rm(src, { recursive: true, force: true });
+    const seconds = Math.round((Date.now() - started) / 1000);
+    log.info(`built calicoctl ${version} in ${seconds} s → ${target}`);
+    return { path: target, seconds, from };
+  });
 }

@@ -1,4 +1,5 @@
 import { Etcd3, type IKeyValue, type IOptions } from "etcd3";
+import { throwIfAborted } from "../../common/attempt.js";
 import { StoreshiftError, wrapError } from "../../common/errors.js";
 import { IPAM_PREFIX, RESOURCES_PREFIX } from "../kinds.js";
 import type { CalicoEtcdData, V3Object } from "../model.js";
@@ -29,6 +30,8 @@ export class CalicoEtcd {
   constructor(
     readonly endpoints: string[],
     options: Partial<IOptions> = {},
+    /** Once aborted, no call is made (a cancelled migration); the client is closed as well. */
+    readonly signal?: AbortSignal,
   ) {
     if (endpoints.length === 0) throw new StoreshiftError("calico etcd: no endpoints given");
     this.client = new Etcd3({
@@ -38,6 +41,11 @@ export class CalicoEtcd {
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS }),
       ...options,
     });
+    signal?.addEventListener("abort", () => this.client.close(), { once: true });
+  }
+
+  private guard(operation: string): void {
+    throwIfAborted(this.signal, `${operation} in etcd ${this.endpoints.join(",")}`);
   }
 
   close(): void {
@@ -64,6 +72,7 @@ export class CalicoEtcd {
     let from: Buffer = Buffer.from(prefix);
     let revision: string | undefined;
     for (;;) {
+      this.guard(`read ${prefix}`);
       let query = this.client.getAll().inRange({ start: from, end }).limit(pageSize);
       if (revision) query = query.revision(revision);
       const res = await query.exec();
@@ -97,6 +106,7 @@ export class CalicoEtcd {
 
   async getResource(kind: string, name: string, namespace?: string): Promise<V3Object | undefined> {
     const key = resourceKey(kind, name, namespace);
+    this.guard(`get ${key}`);
     const res = await this.client.get(key).exec();
     const kv = res.kvs[0];
     if (!kv) return undefined;
@@ -105,6 +115,7 @@ export class CalicoEtcd {
 
   /** libcalico-go's Create: a txn that puts only when the key does not exist yet. */
   async create(key: string, value: string): Promise<boolean> {
+    this.guard(`create ${key}`);
     const res = await this.client
       .if(key, "Version", "==", 0)
       .then(this.client.put(key).value(value))
@@ -124,6 +135,7 @@ export class CalicoEtcd {
     const key = resourceKey(obj.kind, obj.metadata.name, obj.metadata.namespace);
     const revision = obj.metadata.resourceVersion;
     if (!revision) throw new StoreshiftError(`update ${key}: no resourceVersion to compare against`);
+    this.guard(`update ${key}`);
     const res = await this.client
       .if(key, "Mod", "==", revision)
       .then(this.client.put(key).value(encodeResourceValue(obj)))
@@ -141,6 +153,7 @@ export class CalicoEtcd {
       const slice = entries.slice(i, i + batch);
       const [first, ...rest] = slice;
       if (!first) continue;
+      this.guard(`create ${first[0]} and ${rest.length} more`);
       let cmp = this.client.if(first[0], "Version", "==", 0);
       for (const [k] of rest) cmp = cmp.and(k, "Version", "==", 0);
       const res = await cmp.then(...slice.map(([k, v]) => this.client.put(k).value(v))).commit();

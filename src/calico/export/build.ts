@@ -96,9 +96,11 @@ export function buildExport(data: CalicoEtcdData, options: ExportOptions = {}): 
         return false;
       });
     }
+    const sources = items.map((o) => o.metadata.name);
     if (k.kind === "Node") items = items.map((n) => renameNode(n, nodeMap));
     if (k.kind === "FelixConfiguration" || k.kind === "BGPConfiguration")
       items = items.map((o) => renamePerNodeConfig(o, nodeMap));
+    if (mode === "storeshift") refuseCollisions(k.kind, sources, items);
     if (k.kind === "FelixConfiguration") items = items.map(titleCaseIptablesActions);
     if (k.kind === "Tier") items.sort(byTierOrder);
     lists.push({ kind: k.kind, items });
@@ -163,6 +165,32 @@ function renameNode(node: V3Object, nodeMap: Record<string, string>): V3Object {
     );
   nodeMap[node.metadata.name] = k8sName;
   return { ...node, metadata: { ...node.metadata, name: k8sName } };
+}
+
+/**
+ * One-to-one: the renames (etcd node name → Kubernetes node name) must not land two source objects on
+ * one target name. Upstream lets the last one silently overwrite the others; storeshift refuses while
+ * nothing has been written yet, naming every source (`--upstream-quirks` keeps upstream's behaviour).
+ */
+function refuseCollisions(kind: string, sources: string[], renamed: V3Object[]): void {
+  const byTarget = new Map<string, string[]>();
+  renamed.forEach((o, i) => {
+    const target = `${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
+    const from = `${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${sources[i]}`;
+    byTarget.set(target, [...(byTarget.get(target) ?? []), from]);
+  });
+  const collisions = [...byTarget].filter(([, from]) => from.length > 1);
+  if (collisions.length === 0) return;
+  const what = collisions
+    .map(
+      ([target, from]) =>
+        `${kind}s ${from.join(" and ")} ${from.length === 2 ? "both" : "all"} map to ${kind} ${target}`,
+    )
+    .join("; ");
+  throw new StoreshiftError(
+    `export: collision: etcd ${what}; refusing to migrate (one would overwrite the other). Give each etcd node its own k8s orchRef, or use --upstream-quirks for calicoctl's last-one-wins`,
+    { exitCode: 1 },
+  );
 }
 
 function renamePerNodeConfig(obj: V3Object, nodeMap: Record<string, string>): V3Object {

@@ -1,7 +1,8 @@
 import { request as httpRequest } from "node:http";
 import { Agent, request as httpsRequest, type RequestOptions } from "node:https";
 import { KubeConfig } from "@kubernetes/client-node";
-import { StoreshiftError } from "../../common/errors.js";
+import { throwIfAborted } from "../../common/attempt.js";
+import { errorMessage, StoreshiftError } from "../../common/errors.js";
 
 /**
  * A small JSON REST client over one keep-alive agent. @kubernetes/client-node's KubeConfig supplies
@@ -19,6 +20,8 @@ export class KubeRest {
   constructor(
     readonly kubeConfig: KubeConfig,
     maxSockets = 64,
+    /** Once aborted, no request is sent and those in flight are cut (a cancelled migration). */
+    readonly signal?: AbortSignal,
   ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new StoreshiftError("kubernetes: the kubeconfig has no current cluster");
@@ -50,7 +53,9 @@ export class KubeRest {
   }
 
   async request(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+    throwIfAborted(this.signal, `kubernetes ${method} ${path}`);
     const base = await this.requestOptions();
+    throwIfAborted(this.signal, `kubernetes ${method} ${path}`);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string | number> = {
       ...((base.headers as Record<string, string>) ?? {}),
@@ -63,6 +68,15 @@ export class KubeRest {
     const isHttps = this.base.protocol === "https:";
     const send = isHttps ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
+      // a cut request says it was cancelled, not "The operation was aborted" with no object
+      const fail = (err: Error) =>
+        reject(
+          this.signal?.aborted
+            ? new StoreshiftError(
+                `kubernetes ${method} ${path}: cancelled (${errorMessage(this.signal.reason)})`,
+              )
+            : new StoreshiftError(`kubernetes ${method} ${path}: ${err.message}`),
+        );
       const req = send(
         {
           ...base,
@@ -72,6 +86,7 @@ export class KubeRest {
           method,
           path,
           headers,
+          signal: this.signal,
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -86,10 +101,10 @@ export class KubeRest {
             }
             resolve({ status: res.statusCode ?? 0, body: parsed });
           });
-          res.on("error", reject);
+          res.on("error", fail);
         },
       );
-      req.on("error", (err) => reject(new StoreshiftError(`kubernetes ${method} ${path}: ${err.message}`)));
+      req.on("error", fail);
       // an API server whose etcd died accepts the request and never answers: fail the step instead
       req.setTimeout(KUBE_REQUEST_TIMEOUT_MS, () =>
         req.destroy(new Error(`no answer within ${KUBE_REQUEST_TIMEOUT_MS} ms`)),

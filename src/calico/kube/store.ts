@@ -8,8 +8,8 @@ import type { KubeObject } from "./encoding.js";
 /** Calico's objects in a Kubernetes API server: its CRDs, their CRs, and core/v1 Nodes. */
 export class CalicoKube {
   readonly rest: KubeRest;
-  constructor(kubeConfig: KubeConfig, maxSockets = 64) {
-    this.rest = new KubeRest(kubeConfig, maxSockets);
+  constructor(kubeConfig: KubeConfig, maxSockets = 64, signal?: AbortSignal) {
+    this.rest = new KubeRest(kubeConfig, maxSockets, signal);
   }
 
   close(): void {

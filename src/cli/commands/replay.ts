@@ -5,10 +5,9 @@ import { InputError } from "../../common/errors.js";
 import { log } from "../../common/log.js";
 import { parseBackend } from "../../providers/backend.js";
 import type { RunResult, ScenarioResult } from "../../report/result.js";
-import { consoleSummary } from "../../runner/console-summary.js";
 import { runSuites, savedFeaturePath } from "../../runner/run-suites.js";
 import { type Command, parseFlags } from "../command.js";
-import { parseKeep } from "./run.js";
+import { finishRun, parseKeep } from "./run.js";
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -76,7 +75,6 @@ failure leaves its stores up with reconnect commands.`,
       reportDir: join(reportDir, "replays"),
       fixtureRoot: join(reportDir, "inputs", "fixtures"),
     });
-    process.stdout.write(consoleSummary(outcome.result, outcome.runDir));
-    return outcome.exitCode;
+    return finishRun(outcome);
   },
 };

@@ -3,7 +3,7 @@ import { InputError } from "../../common/errors.js";
 import { formatMigratorSpec, loadMigratorModule, parseMigratorSpec } from "../../migrator-module/module.js";
 import { parseBackend } from "../../providers/backend.js";
 import { consoleSummary } from "../../runner/console-summary.js";
-import { type KeepPolicy, parseShard, runSuites } from "../../runner/run-suites.js";
+import { type KeepPolicy, parseShard, type RunOutcome, runSuites } from "../../runner/run-suites.js";
 import { type Command, parseFlags } from "../command.js";
 
 export function parseKeep(value: string): KeepPolicy {
@@ -25,15 +25,28 @@ export async function parseMigrator(value: string): Promise<string> {
   return formatMigratorSpec(spec);
 }
 
+/** Prints a run's closing lines and returns its exit code; a run that proved nothing says why last. */
+export function finishRun(outcome: RunOutcome): number {
+  process.stdout.write(consoleSummary(outcome.result, outcome.runDir));
+  if (outcome.nothingRan) process.stderr.write(`storeshift: ${outcome.nothingRan}\n`);
+  return outcome.exitCode;
+}
+
 export const runCommand: Command = {
   name: "run",
   usage: `storeshift run [paths...] [--tags EXPR] [--name REGEX]... [--backend auto|local|docker|existing]
                 [--parallel N] [--shard i/n] [--keep never|on-failure|always]
-                [--migrator builtin|calicoctl=PATH|module=PATH[#EXPORT]] [--fail-fast] [--report-dir DIR]
+                [--migrator builtin|calicoctl=PATH|module=PATH[#EXPORT]] [--report-dir DIR]
+                [--allow-not-run] [--disposable] [--fail-fast]
 
 Runs the bundled features (default) or the given .feature files/dirs (file:line selects one scenario).
-Exit codes: 0 every scenario passed (not-run scenarios are listed, never counted as passed),
-1 a scenario failed, 2 the run could not start (bad flag, no backend, missing binary).
+--backend existing uses the cluster of KUBECONFIG (context STORESHIFT_KUBE_CONTEXT, else the current
+one), where scenarios delete every Calico CRD and Nodes: it runs only when the cluster is declared
+disposable by both --disposable and the label storeshift.io/disposable=true on namespace kube-system.
+Exit codes: 0 every scenario that ran passed and at least one ran (not-run scenarios are listed,
+never counted as passed), 1 a scenario failed, 2 nothing ran (no scenario matched, or every selected
+one was not run; --allow-not-run makes that 0) or the run could not start (bad flag, no backend,
+missing binary).
 --fail-fast stops at the first failed scenario (the rest are skipped, so the run exits 1).
 --migrator module=PATH[#EXPORT] drives the scenarios with a JavaScript module's migrators (the
 export, default "default", has calico(stores, builtin) and/or etcdV2V3(builtin) factories returning
@@ -51,6 +64,8 @@ the Migrator and V2V3Migrator interfaces); see docs/selftest.md.`,
         keep: { type: "string", default: "never" },
         migrator: { type: "string", default: "builtin" },
         "report-dir": { type: "string", default: "reports" },
+        "allow-not-run": { type: "boolean", default: false },
+        disposable: { type: "boolean", default: false },
         "fail-fast": { type: "boolean", default: false },
       },
       true,
@@ -71,9 +86,10 @@ the Migrator and V2V3Migrator interfaces); see docs/selftest.md.`,
       keep: parseKeep(String(values.keep)),
       migrator: await parseMigrator(String(values.migrator)),
       reportDir: String(values["report-dir"]),
+      allowNotRun: values["allow-not-run"] === true,
+      disposable: values.disposable === true,
       failFast: values["fail-fast"] === true,
     });
-    process.stdout.write(consoleSummary(outcome.result, outcome.runDir));
-    return outcome.exitCode;
+    return finishRun(outcome);
   },
 };

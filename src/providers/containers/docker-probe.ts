@@ -1,4 +1,5 @@
 import { errorMessage } from "../../common/errors.js";
+import { testcontainers } from "./runtime.js";
 
 export interface DockerProbe {
   available: boolean;
@@ -8,11 +9,13 @@ export interface DockerProbe {
 
 /**
  * Asks testcontainers' own runtime discovery (DOCKER_HOST, ~/.testcontainers.properties, the
- * unix socket, rootless sockets), so we never disagree with it about whether Docker is there.
+ * unix socket, rootless sockets), so we never disagree with it about whether Docker is there. It is
+ * configured first: without the host override it looks for a bridge network's gateway, which an
+ * engine started with `--bridge=none` does not have.
  */
 export async function probeDocker(timeoutMs = 5000): Promise<DockerProbe> {
   try {
-    const { getContainerRuntimeClient } = await import("testcontainers");
+    const { getContainerRuntimeClient } = await testcontainers();
     const client = await Promise.race([
       getContainerRuntimeClient(),
       new Promise<never>((_, reject) =>
@@ -20,7 +23,10 @@ export async function probeDocker(timeoutMs = 5000): Promise<DockerProbe> {
       ),
     ]);
     const info = client.info.containerRuntime;
-    return { available: true, detail: `${info.host} (${client.info.node.version ?? "unknown"} node)` };
+    return {
+      available: true,
+      detail: `${info.remoteSocketPath} (engine ${info.serverVersion}, ${info.operatingSystem}; containers reached at ${info.host})`,
+    };
   } catch (err) {
     return { available: false, detail: `no Docker engine: ${errorMessage(err)}` };
   }

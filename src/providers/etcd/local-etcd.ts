@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { ensureBinary } from "../../binaries/install.js";
+import { requireBinary } from "../../binaries/install.js";
 import type { Binary } from "../../binaries/locate.js";
 import { registerCleanup } from "../../common/cleanup.js";
 import { StoreshiftError } from "../../common/errors.js";
@@ -26,6 +26,11 @@ export interface LocalEtcdOptions {
   startTimeoutMs?: number;
   /** Extra flags for every member, e.g. `--auto-compaction-retention=1`. */
   extraArgs?: string[];
+  /**
+   * Fills a member's (not yet existing) data dir before it first starts: a restored snapshot or a
+   * copied data dir. etcd then ignores --initial-cluster and serves what the dir holds.
+   */
+  prepareMember?: (member: EtcdMemberInfo, cluster: { token: string }) => Promise<void>;
 }
 
 export interface EtcdMemberInfo {
@@ -221,7 +226,7 @@ export async function startLocalEtcd(options: LocalEtcdOptions = {}): Promise<St
   if (!Number.isInteger(count) || count < 1 || count > 9) {
     throw new StoreshiftError(`start etcd: members must be 1..9, got ${count}`);
   }
-  const binary = await ensureBinary(line === "v2-capable" ? "etcd-v2" : "etcd");
+  const binary = await requireBinary(line === "v2-capable" ? "etcd-v2" : "etcd");
   const name = options.name ?? "etcd";
   const rootDir = await makeTempDir(name);
   // from its first instant the dir is someone's to remove: a signal may come before the handle exists
@@ -272,6 +277,7 @@ export async function startLocalEtcd(options: LocalEtcdOptions = {}): Promise<St
   handle = new StartedLocalEtcd(name, binary, members, rootDir, { enableV2, line }, unregister);
   const started = Date.now();
   try {
+    if (options.prepareMember) for (const info of infos) await options.prepareMember(info, { token });
     // members of a new cluster must start together: none is healthy before quorum forms
     for (const m of members) m.spawn();
     for (const m of members) m.process.assertSpawned();

@@ -1,6 +1,8 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { execa } from "execa";
+import { cachedKind } from "../../binaries/kind.js";
 import { registerCleanup } from "../../common/cleanup.js";
 import { StoreshiftError } from "../../common/errors.js";
 import { log } from "../../common/log.js";
@@ -40,10 +42,16 @@ export interface KindCreateOptions {
   retain?: boolean;
 }
 
+/** "kind" from PATH; storeshift's own build (`storeshift install --tool kind`) when PATH has none. */
+function cachedKindOnPathMiss(): string {
+  const onPath = (process.env.PATH ?? "").split(delimiter).some((d) => d && existsSync(join(d, "kind")));
+  return onPath ? "kind" : (cachedKind() ?? "kind");
+}
+
 /** The `kind` command line, run through execa. `executable` lets tests put a fake kind first. */
 export class KindCli {
   constructor(
-    readonly executable = process.env.KIND ?? "kind",
+    readonly executable = process.env.KIND ?? cachedKindOnPathMiss(),
     private readonly timeoutMs = 10 * 60_000,
   ) {}
 

@@ -2,7 +2,7 @@ import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { execa } from "execa";
-import { ensureBinary } from "../../binaries/install.js";
+import { requireBinary } from "../../binaries/install.js";
 import type { Binary } from "../../binaries/locate.js";
 import { registerCleanup } from "../../common/cleanup.js";
 import { StoreshiftError } from "../../common/errors.js";
@@ -146,7 +146,7 @@ export async function startLocalControlPlane(
   const name = options.name ?? "storeshift-local";
   const timeout =
     options.startTimeoutMs ?? Number(process.env.KUBEBUILDER_CONTROLPLANE_START_TIMEOUT_MS ?? 60_000);
-  const binary = await ensureBinary("kube-apiserver");
+  const binary = await requireBinary("kube-apiserver");
   const dir = await makeTempDir("control-plane");
   // from its first instant the dir is someone's to remove: a signal may come before the handle exists
   const forgetDir = registerCleanup(`control plane ${name} dir`, () => removeDir(dir));
