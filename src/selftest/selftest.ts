@@ -29,6 +29,8 @@ interface RunPlan {
   label: string;
   paths: string[];
   tags: string;
+  /** Exact scenario names (anchored regexes); none = every scenario the paths and tags select. */
+  names?: string[];
   migrator: string;
   failFast?: boolean;
 }
@@ -95,6 +97,10 @@ export function suiteFiles(migration: Migration, root: string): string[] {
   return [...first, ...rest].map((f) => join(dir, f));
 }
 
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 function key(s: { feature: string; name: string }): string {
   return `${s.feature}: ${s.name}`;
 }
@@ -122,7 +128,12 @@ export function planFor(
   root: string,
   files: (migration: Migration, root: string) => string[] = suiteFiles,
 ): Omit<RunPlan, "label" | "migrator"> {
-  if (subset === "fast" && m.fast) return { paths: m.fast.map((p) => join(root, p)), tags: "@smoke" };
+  if (subset === "fast" && m.fast)
+    return {
+      paths: [...new Set(m.fast.map((p) => join(root, p.feature)))],
+      tags: "@smoke",
+      names: m.fast.map((p) => `^${escapeRegex(p.scenario)}$`),
+    };
   const all = files(m.migration, root);
   const only = m.onlyFeatures;
   const paths = only ? all.filter((p) => only.some((f) => p.endsWith(`/${f}`))) : all;
@@ -165,6 +176,7 @@ async function runOnce(
     plan.migrator,
     "--report-dir",
     runRoot,
+    ...(plan.names ?? []).flatMap((n) => ["--name", n]),
     ...(plan.failFast ? ["--fail-fast"] : []),
   ];
   const child = spawn(process.execPath, args, {
@@ -230,10 +242,11 @@ export async function runSelftest(options: SelftestOptions): Promise<SelftestRep
   const allTags = [...new Set(plans.map((p) => p.tags))];
   const tags =
     allTags.length === 1 ? (allTags[0] ?? FULL_TAGS) : options.subset === "fast" ? "@smoke" : FULL_TAGS;
+  const names = plans.every((p) => p.names) ? [...new Set(plans.flatMap((p) => p.names ?? []))] : undefined;
   log.info(`selftest: baseline: the builtin migrator on ${paths.map((p) => relative(root, p)).join(" ")}`);
   const baselineDir = join(reportDir, "baseline");
   const baseline = await runOnce(
-    { label: "baseline", paths, tags, migrator: "builtin" },
+    { label: "baseline", paths, tags, names, migrator: "builtin" },
     baselineDir,
     options,
     {},
