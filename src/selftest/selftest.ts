@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, readdirSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { registerCleanup } from "../common/cleanup.js";
 import { InputError, StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
 import type { RunResult, ScenarioResult } from "../report/result.js";
@@ -193,10 +194,19 @@ async function runOnce(
     child.kill("SIGTERM");
     setTimeout(() => child.kill("SIGKILL"), 15_000).unref();
   }, timeoutMs);
-  const exitCode = await new Promise<number>((resolve, reject) => {
+  const closed = new Promise<number>((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code) => resolve(code ?? -1));
-  }).finally(() => clearTimeout(timer));
+  });
+  // a selftest stopped by a signal stops its run too, which then stops the stores it started
+  const unregister = registerCleanup(`storeshift run (${plan.label})`, async () => {
+    child.kill("SIGTERM");
+    await closed.catch(() => undefined);
+  });
+  const exitCode = await closed.finally(() => {
+    clearTimeout(timer);
+    unregister();
+  });
   await new Promise<void>((r) => out.end(r));
   if (timedOut) return { exitCode: 2, durationMs: Date.now() - started, logFile, result: undefined };
   return { exitCode, result: await readResult(runRoot), durationMs: Date.now() - started, logFile };
@@ -272,7 +282,31 @@ export async function runSelftest(options: SelftestOptions): Promise<SelftestRep
   const failFast = options.subset === "full" && !options.everyCatch && baselineFailed.length === 0;
 
   const outcomes: MutantOutcome[] = [];
+  const report: SelftestReport = {
+    subset: options.subset,
+    failFast,
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    reportDir,
+    baseline: {
+      scenarios: baselineScenarios.length,
+      passed: passedOnBuiltin.size,
+      failed: baselineFailed,
+      notRun: baselineScenarios.filter((s) => s.status === "not-run").length,
+      runDir: join(baselineDir, baseline.result.runId),
+    },
+    mutants: outcomes,
+    caught: 0,
+    total: mutants.length,
+  };
+  // written after every mutant, so a long run cut short still leaves what it measured
+  const save = async () => {
+    report.durationMs = Date.now() - started;
+    report.caught = outcomes.filter((o) => o.status === "caught").length;
+    await writeFile(join(reportDir, "selftest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  };
   for (const [n, m] of mutants.entries()) {
+    if (n > 0) await save();
     const plan = planFor(m, options.subset, root);
     const module = join(root, "dist", "src", "selftest", "mutants", `${m.name}.js`);
     const runRoot = join(reportDir, "mutants", m.name);
@@ -314,24 +348,8 @@ export async function runSelftest(options: SelftestOptions): Promise<SelftestRep
     outcomes.push({ ...base, status, caughtBy, scenarios: run.result.scenarios.length });
   }
 
-  const report: SelftestReport = {
-    subset: options.subset,
-    failFast,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    reportDir,
-    baseline: {
-      scenarios: baselineScenarios.length,
-      passed: passedOnBuiltin.size,
-      failed: baselineFailed,
-      notRun: baselineScenarios.filter((s) => s.status === "not-run").length,
-      runDir: join(baselineDir, baseline.result.runId),
-    },
-    mutants: outcomes,
-    caught: outcomes.filter((o) => o.status === "caught").length,
-    total: outcomes.length,
-  };
-  await writeFile(join(reportDir, "selftest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  report.total = outcomes.length;
+  await save();
   return report;
 }
 
