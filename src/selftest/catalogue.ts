@@ -6,6 +6,11 @@
 
 export type Migration = "calico" | "etcd-v2v3";
 
+export interface ScenarioPick {
+  feature: string;
+  scenario: string;
+}
+
 export interface MutantEntry {
   /** Also the module's file name under mutants/. */
   name: string;
@@ -15,10 +20,10 @@ export interface MutantEntry {
   /** Which check should catch it (an issue 10 deliverable when none does yet). */
   shouldBeCaughtBy: string;
   /**
-   * In the fast subset (CI): the @smoke scenario(s), as feature paths with a line, that catch it.
-   * Only mutants a @smoke scenario catches belong here.
+   * In the fast subset (CI): the @smoke scenario(s) that catch it, by feature file and exact name
+   * (names survive edits that move lines). Only mutants a @smoke scenario catches belong here.
    */
-  fast?: string[];
+  fast?: ScenarioPick[];
   /**
    * Full subset: when the mutant breaks only a step some scenarios take (rollback), the tag that
    * selects every scenario taking it; the others behave exactly as on the builtin, so they are not run.
@@ -28,8 +33,14 @@ export interface MutantEntry {
   onlyFeatures?: string[];
 }
 
-const FORWARD_SMOKE = "features/calico/forward.feature:11";
-const ONLINE_SHAPES_SMOKE = "features/etcd-v2v3/online.feature:16";
+const FORWARD_SMOKE: ScenarioPick = {
+  feature: "features/calico/forward.feature",
+  scenario: "the forward migration moves every object the guide says it moves",
+};
+const ONLINE_SHAPES_SMOKE: ScenarioPick = {
+  feature: "features/etcd-v2v3/online.feature",
+  scenario: "the online migration of shapes verifies",
+};
 
 export const MUTANTS: MutantEntry[] = [
   {

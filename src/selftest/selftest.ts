@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, readdirSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { registerCleanup } from "../common/cleanup.js";
 import { InputError, StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
 import { packageRoot } from "../common/package-root.js";
@@ -30,6 +31,8 @@ interface RunPlan {
   label: string;
   paths: string[];
   tags: string;
+  /** Exact scenario names (anchored regexes); none = every scenario the paths and tags select. */
+  names?: string[];
   migrator: string;
   failFast?: boolean;
 }
@@ -96,6 +99,10 @@ export function suiteFiles(migration: Migration, root: string): string[] {
   return [...first, ...rest].map((f) => join(dir, f));
 }
 
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 function key(s: { feature: string; name: string }): string {
   return `${s.feature}: ${s.name}`;
 }
@@ -123,7 +130,12 @@ export function planFor(
   root: string,
   files: (migration: Migration, root: string) => string[] = suiteFiles,
 ): Omit<RunPlan, "label" | "migrator"> {
-  if (subset === "fast" && m.fast) return { paths: m.fast.map((p) => join(root, p)), tags: "@smoke" };
+  if (subset === "fast" && m.fast)
+    return {
+      paths: [...new Set(m.fast.map((p) => join(root, p.feature)))],
+      tags: "@smoke",
+      names: m.fast.map((p) => `^${escapeRegex(p.scenario)}$`),
+    };
   const all = files(m.migration, root);
   const only = m.onlyFeatures;
   const paths = only ? all.filter((p) => only.some((f) => p.endsWith(`/${f}`))) : all;
@@ -166,6 +178,7 @@ async function runOnce(
     plan.migrator,
     "--report-dir",
     runRoot,
+    ...(plan.names ?? []).flatMap((n) => ["--name", n]),
     ...(plan.failFast ? ["--fail-fast"] : []),
   ];
   const child = spawn(process.execPath, args, {
@@ -182,10 +195,19 @@ async function runOnce(
     child.kill("SIGTERM");
     setTimeout(() => child.kill("SIGKILL"), 15_000).unref();
   }, timeoutMs);
-  const exitCode = await new Promise<number>((resolve, reject) => {
+  const closed = new Promise<number>((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code) => resolve(code ?? -1));
-  }).finally(() => clearTimeout(timer));
+  });
+  // a selftest stopped by a signal stops its run too, which then stops the stores it started
+  const unregister = registerCleanup(`storeshift run (${plan.label})`, async () => {
+    child.kill("SIGTERM");
+    await closed.catch(() => undefined);
+  });
+  const exitCode = await closed.finally(() => {
+    clearTimeout(timer);
+    unregister();
+  });
   await new Promise<void>((r) => out.end(r));
   if (timedOut) return { exitCode: 2, durationMs: Date.now() - started, logFile, result: undefined };
   return { exitCode, result: await readResult(runRoot), durationMs: Date.now() - started, logFile };
@@ -231,10 +253,11 @@ export async function runSelftest(options: SelftestOptions): Promise<SelftestRep
   const allTags = [...new Set(plans.map((p) => p.tags))];
   const tags =
     allTags.length === 1 ? (allTags[0] ?? FULL_TAGS) : options.subset === "fast" ? "@smoke" : FULL_TAGS;
+  const names = plans.every((p) => p.names) ? [...new Set(plans.flatMap((p) => p.names ?? []))] : undefined;
   log.info(`selftest: baseline: the builtin migrator on ${paths.map((p) => relative(root, p)).join(" ")}`);
   const baselineDir = join(reportDir, "baseline");
   const baseline = await runOnce(
-    { label: "baseline", paths, tags, migrator: "builtin" },
+    { label: "baseline", paths, tags, names, migrator: "builtin" },
     baselineDir,
     options,
     {},
@@ -260,16 +283,43 @@ export async function runSelftest(options: SelftestOptions): Promise<SelftestRep
   const failFast = options.subset === "full" && !options.everyCatch && baselineFailed.length === 0;
 
   const outcomes: MutantOutcome[] = [];
+  const report: SelftestReport = {
+    subset: options.subset,
+    failFast,
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    reportDir,
+    baseline: {
+      scenarios: baselineScenarios.length,
+      passed: passedOnBuiltin.size,
+      failed: baselineFailed,
+      notRun: baselineScenarios.filter((s) => s.status === "not-run").length,
+      runDir: join(baselineDir, baseline.result.runId),
+    },
+    mutants: outcomes,
+    caught: 0,
+    total: mutants.length,
+  };
+  // written after every mutant, so a long run cut short still leaves what it measured
+  const save = async () => {
+    report.durationMs = Date.now() - started;
+    report.caught = outcomes.filter((o) => o.status === "caught").length;
+    await writeFile(join(reportDir, "selftest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  };
   for (const [n, m] of mutants.entries()) {
+    if (n > 0) await save();
     const plan = planFor(m, options.subset, root);
     const module = join(root, "dist", "src", "selftest", "mutants", `${m.name}.js`);
     const runRoot = join(reportDir, "mutants", m.name);
     const appliedLog = join(runRoot, "applied.ndjson");
     log.info(`selftest: mutant ${n + 1}/${mutants.length} ${m.name}`);
     await mkdir(runRoot, { recursive: true });
-    const run = await runOnce({ label: m.name, ...plan, migrator: `module=${module}` }, runRoot, options, {
-      [MUTANT_LOG_ENV]: appliedLog,
-    });
+    const run = await runOnce(
+      { label: m.name, ...plan, migrator: `module=${module}`, failFast },
+      runRoot,
+      options,
+      { [MUTANT_LOG_ENV]: appliedLog },
+    );
     const applied = await countApplied(appliedLog);
     const base = {
       name: m.name,
@@ -299,24 +349,8 @@ export async function runSelftest(options: SelftestOptions): Promise<SelftestRep
     outcomes.push({ ...base, status, caughtBy, scenarios: run.result.scenarios.length });
   }
 
-  const report: SelftestReport = {
-    subset: options.subset,
-    failFast,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    reportDir,
-    baseline: {
-      scenarios: baselineScenarios.length,
-      passed: passedOnBuiltin.size,
-      failed: baselineFailed,
-      notRun: baselineScenarios.filter((s) => s.status === "not-run").length,
-      runDir: join(baselineDir, baseline.result.runId),
-    },
-    mutants: outcomes,
-    caught: outcomes.filter((o) => o.status === "caught").length,
-    total: outcomes.length,
-  };
-  await writeFile(join(reportDir, "selftest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  report.total = outcomes.length;
+  await save();
   return report;
 }
 

@@ -27,8 +27,10 @@ test("the fast subset is the mutants @smoke scenarios catch; --mutant picks from
 test("fast runs a mutant's @smoke scenarios only; full runs its migration's suite without real calicoctl", () => {
   const fast = selectMutants("fast")[0];
   assert.ok(fast);
-  assert.deepEqual(planFor(fast, "fast", "/pkg").tags, "@smoke");
-  assert.ok(planFor(fast, "fast", "/pkg").paths.every((p) => /^\/pkg\/features\/.*\.feature:\d+$/.test(p)));
+  const plan = planFor(fast, "fast", "/pkg");
+  assert.equal(plan.tags, "@smoke");
+  assert.ok(plan.paths.every((p) => /^\/pkg\/features\/.*\.feature$/.test(p)));
+  assert.ok(plan.names && plan.names.length > 0 && plan.names.every((n) => /^\^.+\$$/.test(n)));
   const member = MUTANTS.find((m) => m.name === "offline-member-skipped");
   assert.ok(member);
   const files = (migration: string) =>
@@ -45,6 +47,31 @@ test("fast runs a mutant's @smoke scenarios only; full runs its migration's suit
     paths: ["/pkg/features/calico/forward.feature", "/pkg/features/calico/rollback.feature"],
     tags: "@rollback and not @real-calicoctl",
   });
+});
+
+test("every fast scenario exists under that exact name in its feature file, tagged @smoke", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const root = join(import.meta.dirname, "..", "..");
+  for (const m of selectMutants("fast")) {
+    for (const pick of m.fast ?? []) {
+      const text = await readFile(join(root, pick.feature), "utf8");
+      // an outline's example row fills in the name; find the outline line and the row
+      const lines = text.split("\n");
+      const direct = lines.findIndex((l) => l.trim() === `Scenario: ${pick.scenario}`);
+      const outline = lines.findIndex((l) => {
+        const m2 = /^\s*Scenario Outline: (.*)$/.exec(l);
+        if (!m2?.[1]) return false;
+        const re = new RegExp(
+          `^${m2[1].replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/<[^>]+>/g, "(.+)")}$`,
+        );
+        const got = re.exec(pick.scenario);
+        return got !== null && got.slice(1).every((v) => text.includes(`| ${v} `));
+      });
+      const at = direct >= 0 ? direct : outline;
+      assert.ok(at >= 0, `${m.name}: no scenario "${pick.scenario}" in ${pick.feature}`);
+      assert.match(lines[at - 1] ?? "", /@smoke/, `${m.name}: "${pick.scenario}" is not @smoke`);
+    }
+  }
 });
 
 test("a migration's suite lists the likeliest catchers first, then every other feature file", () => {
