@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { promisify } from "node:util";
 import { ApiextensionsV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { CRD_KINDS } from "../../src/calico/kinds.js";
 import { generateCrd } from "../../src/calico/kube/crds.js";
@@ -15,11 +13,10 @@ import {
   startLocalControlPlane,
 } from "../../src/providers/kube/local-control-plane.js";
 import type { RunResult } from "../../src/report/result.js";
+import { type CliResult, storeshiftCli } from "../helpers/cli.js";
 
 // A real kube-apiserver that storeshift's runner did not start stands in for "a cluster someone
 // already has": the runner reaches it only through KUBECONFIG, as `--backend existing` does.
-const run = promisify(execFile);
-const cli = new URL("../../bin/storeshift.js", import.meta.url).pathname;
 const stores = new URL("../../features/stores/stores.feature", import.meta.url).pathname;
 const reports = await mkdtemp(join(tmpdir(), "existing-backend-"));
 const calicoCrd = generateCrd(CRD_KINDS.find((k) => k.kind === "IPPool") ?? (CRD_KINDS[0] as never));
@@ -39,17 +36,8 @@ after(async () => {
   await rm(reports, { recursive: true, force: true });
 });
 
-async function storeshift(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, STORESHIFT_QUIET: "1", KUBECONFIG: cp.kubeconfigPath };
-  delete env.STORESHIFT_STEPS_DOCS_ONLY;
-  delete env.STORESHIFT_KUBE_CONTEXT;
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env, maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function storeshift(args: string[]): Promise<CliResult> {
+  return storeshiftCli(args, { KUBECONFIG: cp.kubeconfigPath, STORESHIFT_KUBE_CONTEXT: undefined });
 }
 
 async function crdExists(): Promise<boolean> {

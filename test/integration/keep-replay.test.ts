@@ -1,19 +1,16 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { promisify } from "node:util";
 import { Etcd3 } from "etcd3";
 import { locateCalicoctl } from "../../src/calico/calicoctl/install.js";
 import type { RunResult } from "../../src/report/result.js";
 import type { RunInputs } from "../../src/runner/run-suites.js";
 import type { SessionRecord } from "../../src/session/up-session.js";
+import { type CliResult, storeshiftCli } from "../helpers/cli.js";
 
-const run = promisify(execFile);
-const cli = new URL("../../bin/storeshift.js", import.meta.url).pathname;
 const feature = (name: string) => new URL(`../fixtures/features/${name}.feature`, import.meta.url).pathname;
 const reports = await mkdtemp(join(tmpdir(), "keep-replay-"));
 const sessionsToStop: string[] = [];
@@ -22,17 +19,8 @@ after(async () => {
   await rm(reports, { recursive: true, force: true });
 });
 
-async function storeshift(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, STORESHIFT_QUIET: "1" };
-  delete env.STORESHIFT_STEPS_DOCS_ONLY;
-  delete env.STORESHIFT_SEED;
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env, maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function storeshift(args: string[]): Promise<CliResult> {
+  return storeshiftCli(args, { STORESHIFT_SEED: undefined });
 }
 
 async function json<T>(file: string): Promise<T> {

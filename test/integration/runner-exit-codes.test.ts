@@ -1,34 +1,17 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { promisify } from "node:util";
 import type { RunResult } from "../../src/report/result.js";
+import { storeshiftCli } from "../helpers/cli.js";
 
-const run = promisify(execFile);
-const cli = new URL("../../bin/storeshift.js", import.meta.url).pathname;
 const corrupted = new URL("../fixtures/features/corrupted-object.feature", import.meta.url).pathname;
 const stores = new URL("../../features/stores/stores.feature", import.meta.url).pathname;
 const reports = await mkdtemp(join(tmpdir(), "runner-exit-"));
 after(() => rm(reports, { recursive: true, force: true }));
 
-async function storeshift(
-  args: string[],
-  extra: Record<string, string | undefined> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, STORESHIFT_QUIET: "1", ...extra };
-  delete env.STORESHIFT_STEPS_DOCS_ONLY;
-  for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env, maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const storeshift = storeshiftCli;
 
 async function dockerLine(): Promise<number> {
   const lines = (await readFile(stores, "utf8")).split("\n");

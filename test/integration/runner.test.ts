@@ -1,33 +1,22 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { promisify } from "node:util";
 import type { RunResult } from "../../src/report/result.js";
 import type { SessionRecord } from "../../src/session/up-session.js";
 import { realCalicoCrds } from "../helpers/calico-crds.js";
+import { type CliResult, storeshiftCli } from "../helpers/cli.js";
 
-const run = promisify(execFile);
-const cli = new URL("../../bin/storeshift.js", import.meta.url).pathname;
 const failing = new URL("../fixtures/features/fails-on-purpose.feature", import.meta.url).pathname;
 const corrupted = new URL("../fixtures/features/corrupted-object.feature", import.meta.url).pathname;
 const smoke = new URL("../../features/stores/stores.feature", import.meta.url).pathname;
 const reports = await mkdtemp(join(tmpdir(), "runner-test-"));
 after(() => rm(reports, { recursive: true, force: true }));
 
-async function storeshift(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, STORESHIFT_QUIET: "1" };
-  delete env.STORESHIFT_STEPS_DOCS_ONLY;
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env, maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function storeshift(args: string[]): Promise<CliResult> {
+  return storeshiftCli(args);
 }
 
 async function latestResult(dir: string): Promise<RunResult> {

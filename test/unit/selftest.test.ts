@@ -65,7 +65,7 @@ test("every fast scenario exists under that exact name in its feature file, tagg
           `^${m2[1].replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/<[^>]+>/g, "(.+)")}$`,
         );
         const got = re.exec(pick.scenario);
-        return got !== null && got.slice(1).every((v) => text.includes(`| ${v} `));
+        return got?.slice(1).every((v) => text.includes(`| ${v} `));
       });
       const at = direct >= 0 ? direct : outline;
       assert.ok(at >= 0, `${m.name}: no scenario "${pick.scenario}" in ${pick.feature}`);
