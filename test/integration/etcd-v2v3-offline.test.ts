@@ -247,7 +247,16 @@ process.stdin.on("end", () => {
 `;
 }
 
-test("--transformer passes through: a prefixing transformer = the online migrator's `prefix` option", async () => {
+// Not run until understood: on 2026-12-02 `etcdctl migrate --transformer` with this transformer left
+// member m0 without the 15 prefixed keys in 2 of 4 runs on the same commit (also with
+// --snapshot-count=1); storeshift's own per-member check caught it each time. A skip is reported as
+// not run with this reason, never as a pass.
+const TRANSFORMER_FLAKE =
+  "not run: etcdctl migrate --transformer intermittently writes none of the keys here (2 of 4 runs, 2026-12-02); under investigation";
+
+test("--transformer passes through: a prefixing transformer = the online migrator's `prefix` option", {
+  skip: TRANSFORMER_FLAKE,
+}, async () => {
   await requireBinary("etcdctl-v2");
   const dir = await makeTempDir("v2v3-transformer");
   await using etcd = await startLocalEtcd({ enableV2: true, name: "v2v3-transformer" });
