@@ -6,6 +6,16 @@ import { step } from "./support/define.js";
 
 const area = "Stores";
 
+/** One v3 put through a client that lives only as long as the put. */
+async function putV3(hosts: string[], key: string, value: string): Promise<void> {
+  const client = new Etcd3({ hosts });
+  try {
+    await client.put(key).value(value);
+  } finally {
+    client.close();
+  }
+}
+
 step(
   "Given",
   "an etcd {int}.{int} store {string}",
@@ -143,12 +153,7 @@ step(
     doc: "A v3 put sent to one member only (a paused or killed member elsewhere cannot take it).",
   },
   async function (key: string, value: string, index: number, name: string) {
-    const client = new Etcd3({ hosts: [this.containerMember(name, index).clientUrl] });
-    try {
-      await client.put(key).value(value);
-    } finally {
-      client.close();
-    }
+    await putV3([this.containerMember(name, index).clientUrl], key, value);
   },
 );
 
@@ -189,12 +194,7 @@ step(
   "I put {string} = {string} into etcd {string}",
   { area, example: 'When I put "/foo" = "bar" into etcd "target"', doc: "A plain v3 put." },
   async function (key: string, value: string, name: string) {
-    const client = new Etcd3({ hosts: this.endpoints(name) });
-    try {
-      await client.put(key).value(value);
-    } finally {
-      client.close();
-    }
+    await putV3(this.endpoints(name), key, value);
   },
 );
 

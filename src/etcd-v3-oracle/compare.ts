@@ -1,16 +1,9 @@
 import type { Difference } from "../diff/types.js";
+import type { RawKeyValue } from "../snapshot/etcd-v3.js";
 import type { ExpectedTree, ExpectedTreeKey } from "./expected-tree.js";
 
-/** One v3 key-value as a member returns it. */
-export interface MemberKv {
-  key: Buffer;
-  value: Buffer;
-  createRevision: number;
-  modRevision: number;
-  version: number;
-  /** Lease id as a decimal string, "0" for none. */
-  lease: string;
-}
+/** One v3 key-value as a member returns it (lease id as a decimal string, "0" for none). */
+export type MemberKv = RawKeyValue;
 
 /** What one member's v3 store holds, read at one revision. */
 export interface MemberView {
