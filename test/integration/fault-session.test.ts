@@ -2,18 +2,23 @@ import assert from "node:assert/strict";
 import { type AddressInfo, createServer } from "node:net";
 import { after, test } from "node:test";
 import { stopAll } from "../../src/common/cleanup.js";
-import { makeTempDir } from "../../src/common/temp.js";
+import { makeTempDir, removeDir } from "../../src/common/temp.js";
 import { type FaultTarget, processState } from "../../src/faults/process-faults.js";
 import { startFaultProxy } from "../../src/faults/proxy/tcp-proxy.js";
 import { FaultSession } from "../../src/faults/session.js";
 import { whenTrue } from "../../src/faults/triggers.js";
 import { ManagedProcess } from "../../src/process/managed-process.js";
 
-after(stopAll);
+const sleeperDirs: string[] = [];
+after(async () => {
+  await stopAll();
+  await Promise.all(sleeperDirs.map((dir) => removeDir(dir)));
+});
 
 /** A real process as a fault target: `sleep`, which stays up until a fault or the test ends it. */
 async function sleeper(name: string): Promise<FaultTarget & { process: ManagedProcess }> {
   const dir = await makeTempDir("fault-session");
+  sleeperDirs.push(dir);
   const process = new ManagedProcess({ name, command: "sleep", args: ["60"], logFile: `${dir}/${name}.log` });
   process.start();
   return { name, process, start: async () => process.start() };
