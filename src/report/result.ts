@@ -30,6 +30,27 @@ export interface Phase {
   message?: string;
 }
 
+/**
+ * What one scenario found about one upstream case (`../shared/reference/upstream-cases.md` ids such
+ * as C-03 or E-10): whether a given tool at a given version shows the bug. Release engineers read
+ * these as a table of which upstream versions have which bug.
+ */
+export interface UpstreamCaseVerdict {
+  /** The case id, e.g. `C-03`, `E-10`. */
+  caseId: string;
+  /** The tool the verdict is about: `storeshift`, `calicoctl`, `etcdctl migrate`, `etcd`. */
+  tool: string;
+  toolVersion?: string;
+  /**
+   * reproduced: the tool shows the upstream bug; not-reproduced: the tool behaves correctly;
+   * fixed-by-storeshift: storeshift's migrator avoids or refuses what upstream gets wrong;
+   * not-applicable: the case cannot arise for this tool/version (detail says why);
+   * not-run: something needed is absent here (detail says what).
+   */
+  outcome: "reproduced" | "not-reproduced" | "fixed-by-storeshift" | "not-applicable" | "not-run";
+  detail: string;
+}
+
 export interface ScenarioResult {
   id: string;
   name: string;
@@ -45,6 +66,8 @@ export interface ScenarioResult {
   seeds?: Record<string, number>;
   /** Files saved for replay (fixtures, export file, snapshots), relative to the report dir. */
   artifacts?: string[];
+  /** Upstream cases this scenario judged (features/upstream). */
+  upstreamCases?: UpstreamCaseVerdict[];
 }
 
 export interface RunResult {

@@ -1,5 +1,5 @@
 import { log } from "../../src/common/log.js";
-import type { Check, Difference, Phase, ScenarioResult } from "../../src/report/result.js";
+import type { Check, Difference, Phase, ScenarioResult, UpstreamCaseVerdict } from "../../src/report/result.js";
 
 /**
  * What one scenario did, as the reports show it: phases with timings, named checks with their
@@ -10,6 +10,7 @@ export class ScenarioRecord {
   readonly checks: Check[] = [];
   readonly seeds: Record<string, number> = {};
   readonly artifacts: string[] = [];
+  readonly upstreamCases: UpstreamCaseVerdict[] = [];
   reason: string | undefined;
   /** Shown before progress lines, so parallel workers' lines can be told apart. */
   label = "";
@@ -54,13 +55,21 @@ export class ScenarioRecord {
     return check;
   }
 
-  toResult(base: Omit<ScenarioResult, "phases" | "checks" | "seeds" | "artifacts">): ScenarioResult {
+  /** Records what this scenario found about an upstream case; reports tabulate these per case and tool. */
+  upstreamCase(verdict: UpstreamCaseVerdict): void {
+    this.upstreamCases.push(verdict);
+  }
+
+  toResult(
+    base: Omit<ScenarioResult, "phases" | "checks" | "seeds" | "artifacts" | "upstreamCases">,
+  ): ScenarioResult {
     return {
       ...base,
       phases: this.phases,
       checks: this.checks,
       seeds: Object.keys(this.seeds).length ? this.seeds : undefined,
       artifacts: this.artifacts.length ? this.artifacts : undefined,
+      upstreamCases: this.upstreamCases.length ? this.upstreamCases : undefined,
     };
   }
 }
