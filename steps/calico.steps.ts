@@ -9,25 +9,12 @@ import { generateFixture, randomSeed } from "../src/calico/generate.js";
 import { type CrdManifest, loadCrdManifests } from "../src/calico/kube/crds.js";
 import type { Migrator } from "../src/calico/migrator.js";
 import type { V3Object } from "../src/calico/model.js";
-import { calicoMigrator } from "../src/migrator-module/module.js";
 import type { EtcdLine } from "../src/providers/etcd/local-etcd.js";
 import { step } from "./support/define.js";
+import { calicoMigratorFor } from "./support/migrators.js";
 import type { StoreshiftWorld } from "./support/world.js";
 
 const area = "Calico: etcdv3 → Kubernetes datastore";
-
-/**
- * The migrator this run uses: storeshift's own core, a real calicoctl (`--migrator calicoctl=PATH`)
- * or a module's (`--migrator module=PATH`).
- */
-function migrator(world: StoreshiftWorld, etcdName: string): Promise<Migrator> {
-  const stores = { etcdEndpoints: world.endpoints(etcdName), kubeconfigPath: world.kube().kubeconfigPath };
-  // a @real-calicoctl scenario always drives the located calicoctl, whatever --migrator says
-  const chosen = (world.vars.get("calico:calicoctl") as string | undefined) ?? world.params.migrator;
-  const crds = world.vars.get("calico:crds") as CrdManifest[] | undefined;
-  const mode = world.vars.get("calico:mode") as QuirkMode | undefined;
-  return calicoMigrator(chosen, stores, { ...(crds ? { crds } : {}), ...(mode ? { mode } : {}) });
-}
 
 function sourceName(world: StoreshiftWorld): string {
   return world.variable<string>("calico:source");
@@ -206,7 +193,7 @@ for (const [keyword, phrase, datastore, verb] of [
       doc: `Sets ClusterInformation default's spec.datastoreReady to ${verb === "lock" ? "false" : "true"} in the ${datastore} datastore (lock first initialises a missing ClusterInformation).`,
     },
     async function () {
-      const m = await migrator(this, sourceName(this));
+      const m = await calicoMigratorFor(this);
       await this.record.phase(`${verb} ${datastore}`, () => m[verb](datastore));
     },
   );
@@ -221,9 +208,7 @@ step(
     doc: "`calicoctl datastore migrate export`: the three-section file, saved as export.yaml with the scenario.",
   },
   async function () {
-    const text = await this.record.phase("export", async () =>
-      (await migrator(this, sourceName(this))).export(),
-    );
+    const text = await this.record.phase("export", async () => (await calicoMigratorFor(this)).export());
     this.vars.set("calico:export", text);
     const file = join(await this.ensureArtifactDir(), "export.yaml");
     await writeFile(file, text);
@@ -241,14 +226,14 @@ step(
   },
   async function () {
     await attempt(this, async () => {
-      this.vars.set("calico:export", await (await migrator(this, sourceName(this))).export());
+      this.vars.set("calico:export", await (await calicoMigratorFor(this)).export());
     });
   },
 );
 
 async function runImport(world: StoreshiftWorld): Promise<void> {
   const text = world.variable<string>("calico:export");
-  const result = await (await migrator(world, sourceName(world))).import(text);
+  const result = await (await calicoMigratorFor(world)).import(text);
   world.vars.set("calico:import", result);
   if (result.exitCode !== 0) throw new Error(result.error ?? `import exited ${result.exitCode}`);
 }
@@ -289,7 +274,7 @@ step(
   },
   async function () {
     const result = await this.record.phase("rollback", async () =>
-      (await migrator(this, sourceName(this))).rollback(),
+      (await calicoMigratorFor(this)).rollback(),
     );
     this.vars.set("calico:rollback", result);
   },

@@ -5,8 +5,8 @@ import type { OfflineMigrationResult } from "../src/etcd-v2v3/offline.js";
 import type { OnlineMigrationOptions, OnlineMigrationResult } from "../src/etcd-v2v3/online.js";
 import { readV2Tree, v2Set } from "../src/etcd-v2v3/v2-client.js";
 import { verifyMigration } from "../src/etcd-v2v3/verify.js";
-import { v2v3Migrator } from "../src/migrator-module/module.js";
 import { step } from "./support/define.js";
+import { v2v3MigratorFor } from "./support/migrators.js";
 import type { StoreshiftWorld } from "./support/world.js";
 
 const area = "etcd: v2store → v3store";
@@ -15,9 +15,8 @@ function v2Endpoint(world: StoreshiftWorld, name: string): string {
   return world.endpoints(name)[0] ?? "";
 }
 
-/** The migrator this run uses: storeshift's own, or a module's (`--migrator module=PATH`). */
-export function migrator(world: StoreshiftWorld): Promise<V2V3Migrator> {
-  return v2v3Migrator(world.params.migrator);
+function migrator(world: StoreshiftWorld): Promise<V2V3Migrator> {
+  return v2v3MigratorFor(world);
 }
 
 /** `tuning`: transaction size and concurrency, and a progress hook a step can act on. */

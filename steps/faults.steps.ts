@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { defineParameterType } from "@cucumber/cucumber";
 import { KubeConfig } from "@kubernetes/client-node";
-import { exportFromEtcd, importToKube, lockEtcd, rollback, unlockKube, withKube } from "../src/calico/api.js";
-import type { CrdManifest } from "../src/calico/kube/crds.js";
+import { withKube } from "../src/calico/api.js";
+import type { Migrator } from "../src/calico/migrator.js";
 import { attempt } from "../src/common/attempt.js";
 import { errorMessage } from "../src/common/errors.js";
 import { makeTempDir } from "../src/common/temp.js";
-import { migrateOffline, type OfflineMigrationResult, rollbackOffline } from "../src/etcd-v2v3/offline.js";
-import { migrateOnline } from "../src/etcd-v2v3/online.js";
+import type { OfflineMigrationResult } from "../src/etcd-v2v3/offline.js";
 import { backupsIn } from "../src/faults/offline-recovery.js";
 import {
   apiserverTarget,
@@ -23,6 +24,7 @@ import { etcdLockState, kubeLockState, type LockWord } from "../src/oracles/cali
 import { saveSnapshot } from "../src/snapshot/file.js";
 import { openStore } from "../src/store-uri/store-uri.js";
 import { docsOnly, step } from "./support/define.js";
+import { calicoMigratorFor, v2v3MigratorFor } from "./support/migrators.js";
 import { storeUri } from "./support/store-views.js";
 import type { StoreshiftWorld } from "./support/world.js";
 
@@ -329,10 +331,15 @@ function proxiedEndpoints(world: StoreshiftWorld, name: string): string[] {
   return proxy ? [`http://${proxy.host}:${proxy.port}`] : world.endpoints(name);
 }
 
-function proxiedKubeConfig(world: StoreshiftWorld): KubeConfig {
-  const kc = world.kube().kubeConfig();
+/**
+ * The kubeconfig a migrator is given: the control plane's own, or a copy that points at the fault
+ * proxy in front of the kube-apiserver (a file, since calicoctl and module migrators take a path).
+ */
+async function proxiedKubeconfigPath(world: StoreshiftWorld): Promise<string> {
+  const kube = world.kube();
   const proxy = faults(world).proxies.get("the kube-apiserver");
-  if (!proxy) return kc;
+  if (!proxy) return kube.kubeconfigPath;
+  const kc = kube.kubeConfig();
   const current = kc.getCurrentCluster();
   const out = new KubeConfig();
   out.loadFromOptions({
@@ -343,30 +350,46 @@ function proxiedKubeConfig(world: StoreshiftWorld): KubeConfig {
     contexts: kc.contexts,
     currentContext: kc.currentContext,
   });
-  return out;
+  const dir = await makeTempDir("proxied-kubeconfig");
+  world.leaveDir("the kubeconfig through the fault proxy", dir);
+  const path = join(dir, "kubeconfig");
+  await writeFile(path, out.exportConfig(), { mode: 0o600 });
+  return path;
+}
+
+/** The run's migrator (`--migrator`) through any fault proxy, cancelled by the step's deadline. */
+async function faultedCalicoMigrator(world: StoreshiftWorld, signal: AbortSignal): Promise<Migrator> {
+  const source = world.variable<string>("calico:source");
+  return calicoMigratorFor(world, {
+    etcdEndpoints: proxiedEndpoints(world, source),
+    kubeconfigPath: await proxiedKubeconfigPath(world),
+    signal,
+  });
+}
+
+/** A migrator's import reports failure in its result (calicoctl's exit code); a step fails on it. */
+async function importOrThrow(migrator: Migrator, text: string): Promise<void> {
+  const result = await migrator.import(text);
+  if (result.exitCode !== 0)
+    throw new Error(result.error ?? `${migrator.name} import exited ${result.exitCode}`);
 }
 
 const CALICO_STEPS = ["lock", "export", "import", "unlock", "rollback"] as const;
 
 async function calicoStep(world: StoreshiftWorld, which: string, signal: AbortSignal): Promise<void> {
-  const source = world.variable<string>("calico:source");
-  const endpoints = proxiedEndpoints(world, source);
+  const migrator = await faultedCalicoMigrator(world, signal);
   switch (which) {
     case "lock":
-      return lockEtcd(endpoints, signal);
+      return migrator.lock("etcdv3");
     case "export":
-      world.vars.set("calico:export", (await exportFromEtcd(endpoints, { signal })).text);
+      world.vars.set("calico:export", await migrator.export());
       return;
-    case "import": {
-      const crds = world.vars.get("calico:crds") as CrdManifest[] | undefined;
-      const text = world.variable<string>("calico:export");
-      await importToKube(proxiedKubeConfig(world), text, crds ? { crds, signal } : { signal });
-      return;
-    }
+    case "import":
+      return importOrThrow(migrator, world.variable<string>("calico:export"));
     case "unlock":
-      return unlockKube(proxiedKubeConfig(world), signal);
+      return migrator.unlock("kubernetes");
     case "rollback":
-      await rollback(proxiedKubeConfig(world), endpoints, { signal });
+      await migrator.rollback();
       return;
     default:
       throw new Error(`unknown Calico step "${which}": one of ${CALICO_STEPS.join(", ")}`);
@@ -400,7 +423,8 @@ step(
     this.vars.set(`faults:backups:${name}`, backupRoot);
     this.vars.delete(`etcd:offline:${name}`);
     await attemptPhase(this, "offline migration", async (signal) => {
-      const result = await migrateOffline(this.etcd(name), { backupRoot, signal });
+      const migrator = await v2v3MigratorFor(this);
+      const result = await migrator.migrateOffline(this.etcd(name), { backupRoot, signal });
       this.vars.set(`etcd:offline:${name}`, result);
       if (result.unverifiedMembers.length > 0)
         this.log(`offline migration: not serving at the final check: ${result.unverifiedMembers.join(", ")}`);
@@ -417,7 +441,7 @@ async function online(
   endpoints: string[],
   signal?: AbortSignal,
 ) {
-  const result = await migrateOnline({
+  const result = await (await v2v3MigratorFor(world)).migrateOnline({
     signal,
     v2Endpoint: world.endpoints(name)[0] ?? "",
     v3Endpoints: endpoints,
@@ -554,15 +578,13 @@ async function snapshotView(world: StoreshiftWorld, view: string, label: string)
   world.vars.set(`snapshot:${label}`, file);
 }
 
+/** The guide's lock, export and import with the run's migrator and no fault. */
 async function directCalicoRun(world: StoreshiftWorld): Promise<void> {
-  const endpoints = world.endpoints(world.variable<string>("calico:source"));
-  const crds = world.vars.get("calico:crds") as CrdManifest[] | undefined;
-  await world.record.phase("lock etcdv3", () => lockEtcd(endpoints));
-  const text = await world.record.phase("export", async () => (await exportFromEtcd(endpoints)).text);
+  const migrator = await calicoMigratorFor(world);
+  await world.record.phase("lock etcdv3", () => migrator.lock("etcdv3"));
+  const text = await world.record.phase("export", () => migrator.export());
   world.vars.set("calico:export", text);
-  await world.record.phase("import", () =>
-    importToKube(world.kube().kubeConfig(), text, crds ? { crds } : {}),
-  );
+  await world.record.phase("import", () => importOrThrow(migrator, text));
 }
 
 step(
@@ -576,9 +598,7 @@ step(
   async function (label: string) {
     await directCalicoRun(this);
     await this.record.phase(`snapshot ${label}`, () => snapshotView(this, "Calico in Kubernetes", label));
-    await this.record.phase("rollback", () =>
-      rollback(this.kube().kubeConfig(), this.endpoints(this.variable<string>("calico:source"))),
-    );
+    await this.record.phase("rollback", async () => (await calicoMigratorFor(this)).rollback());
   },
 );
 
@@ -596,9 +616,7 @@ step(
     await this.record.phase("heal faults", () => faults(this).heal());
     const crds = await withKube(this.kube().kubeConfig(), (k) => k.calicoCrdNames());
     if (crds.length > 0)
-      await this.record.phase("rollback", () =>
-        rollback(this.kube().kubeConfig(), this.endpoints(this.variable<string>("calico:source"))),
-      );
+      await this.record.phase("rollback", async () => (await calicoMigratorFor(this)).rollback());
     await directCalicoRun(this);
   },
 );
@@ -620,11 +638,13 @@ step(
     const backupRoot = this.variable<string>(`faults:backups:${name}`);
     const backups = await backupsIn(cluster, backupRoot);
     if (backups.length > 0)
-      await this.record.phase("rollback offline", () => rollbackOffline(backups, { cluster }));
+      await this.record.phase("rollback offline", async () =>
+        (await v2v3MigratorFor(this)).rollbackOffline(backups, { cluster }),
+      );
     const again = await makeTempDir(`${name}-rerun-backup`);
     this.leaveDir(`offline backups of etcd "${name}" (second roll)`, again);
-    const result: OfflineMigrationResult = await this.record.phase("migrate offline", () =>
-      migrateOffline(cluster, { backupRoot: again }),
+    const result: OfflineMigrationResult = await this.record.phase("migrate offline", async () =>
+      (await v2v3MigratorFor(this)).migrateOffline(cluster, { backupRoot: again }),
     );
     this.vars.set(`etcd:offline:${name}`, result);
   },

@@ -20,6 +20,7 @@ Feature: Calico etcdv3 → Kubernetes migration interrupted at every phase
     And Calico etcd "source" is unchanged since snapshot "before", apart from the lock flag
     When I recover the Calico migration
     Then Calico in Kubernetes is unchanged since snapshot "undisturbed"
+    And the lock state is etcd "locked" and Kubernetes "locked"
     And Calico etcd "source" is unchanged since snapshot "before", apart from the lock flag
 
     Examples:
@@ -38,6 +39,7 @@ Feature: Calico etcdv3 → Kubernetes migration interrupted at every phase
     And Calico etcd "source" is unchanged since snapshot "before", apart from the lock flag
     When I recover the Calico migration
     Then Calico in Kubernetes is unchanged since snapshot "undisturbed"
+    And the lock state is etcd "locked" and Kubernetes "locked"
 
     Examples:
       | fault                | outcome                         |
@@ -56,6 +58,7 @@ Feature: Calico etcdv3 → Kubernetes migration interrupted at every phase
     And Calico etcd "source" is unchanged since snapshot "before", apart from the lock flag
     When I recover the Calico migration
     Then Calico in Kubernetes is unchanged since snapshot "undisturbed"
+    And the lock state is etcd "locked" and Kubernetes "locked"
 
     Examples:
       | step   | network          | outcome                         |
@@ -80,6 +83,7 @@ Feature: Calico etcdv3 → Kubernetes migration interrupted at every phase
     And Calico etcd "source" is unchanged since snapshot "before", apart from the lock flag
     When I recover the Calico migration
     Then Calico in Kubernetes is unchanged since snapshot "undisturbed"
+    And the lock state is etcd "locked" and Kubernetes "locked"
 
     Examples: early (the first objects)
       | target                   | fault                | count | outcome                 | kube                 |
@@ -99,6 +103,7 @@ Feature: Calico etcdv3 → Kubernetes migration interrupted at every phase
     And Calico etcd "source" is unchanged since snapshot "before", apart from the lock flag
     When I recover the Calico migration
     Then Calico in Kubernetes is unchanged since snapshot "undisturbed"
+    And the lock state is etcd "locked" and Kubernetes "locked"
 
     Examples:
       | target                   | fault                | outcome                 |
@@ -117,6 +122,7 @@ Feature: Calico etcdv3 → Kubernetes migration interrupted at every phase
     And Calico etcd "source" is unchanged since snapshot "before", apart from the lock flag
     When I recover the Calico migration
     Then Calico in Kubernetes is unchanged since snapshot "undisturbed"
+    And the lock state is etcd "locked" and Kubernetes "locked"
 
     Examples:
       | network          | outcome                        | kube   |
@@ -135,6 +141,7 @@ Feature: Calico etcdv3 → Kubernetes migration interrupted at every phase
     And Calico etcd "source" is unchanged since snapshot "before", apart from the lock flag
     When I recover the Calico migration
     Then Calico in Kubernetes is unchanged since snapshot "undisturbed"
+    And the lock state is etcd "locked" and Kubernetes "locked"
 
     Examples:
       | target                   | fault                | outcome                    | kube     |
@@ -153,6 +160,7 @@ Feature: Calico etcdv3 → Kubernetes migration interrupted at every phase
     And Calico etcd "source" is unchanged since snapshot "before", apart from the lock flag
     When I recover the Calico migration
     Then Calico in Kubernetes is unchanged since snapshot "undisturbed"
+    And the lock state is etcd "locked" and Kubernetes "locked"
 
     Examples:
       | target             | fault                | outcome                             | etcd     | kube   |

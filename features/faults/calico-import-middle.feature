@@ -21,6 +21,7 @@ Feature: Calico import interrupted in the middle of 200 generated objects
     And Calico etcd "source" is unchanged since snapshot "before", apart from the lock flag
     When I recover the Calico migration
     Then Calico in Kubernetes is unchanged since snapshot "undisturbed"
+    And the lock state is etcd "locked" and Kubernetes "locked"
 
     Examples:
       | target                   | fault                | outcome                 |
@@ -42,3 +43,4 @@ Feature: Calico import interrupted in the middle of 200 generated objects
     And Calico etcd "source" is unchanged since snapshot "before", apart from the lock flag
     When I recover the Calico migration
     Then Calico in Kubernetes is unchanged since snapshot "undisturbed"
+    And the lock state is etcd "locked" and Kubernetes "locked"

@@ -13,6 +13,11 @@ import type { RollbackResult } from "./rollback.js";
 export interface MigrationStores {
   etcdEndpoints: string[];
   kubeconfigPath: string;
+  /**
+   * Cancels the migrator's work: once it aborts no further store call is made and a running tool is
+   * killed (a step past its deadline, common/attempt.ts). A module's migrator should honour it too.
+   */
+  signal?: AbortSignal;
 }
 
 export interface MigratorImportResult {
@@ -53,21 +58,23 @@ export class BuiltinMigrator implements Migrator {
   ) {}
 
   async lock(datastore: "etcdv3" | "kubernetes"): Promise<void> {
-    if (datastore === "etcdv3") await lockEtcd(this.stores.etcdEndpoints);
-    else await lockKube(kubeConfigFrom(this.stores.kubeconfigPath));
+    if (datastore === "etcdv3") await lockEtcd(this.stores.etcdEndpoints, this.stores.signal);
+    else await lockKube(kubeConfigFrom(this.stores.kubeconfigPath), this.stores.signal);
   }
   async unlock(datastore: "etcdv3" | "kubernetes"): Promise<void> {
-    if (datastore === "etcdv3") await unlockEtcd(this.stores.etcdEndpoints);
-    else await unlockKube(kubeConfigFrom(this.stores.kubeconfigPath));
+    if (datastore === "etcdv3") await unlockEtcd(this.stores.etcdEndpoints, this.stores.signal);
+    else await unlockKube(kubeConfigFrom(this.stores.kubeconfigPath), this.stores.signal);
   }
   async export(): Promise<string> {
-    return (await exportFromEtcd(this.stores.etcdEndpoints, { mode: this.options.mode })).text;
+    const { signal } = this.stores;
+    return (await exportFromEtcd(this.stores.etcdEndpoints, { mode: this.options.mode, signal })).text;
   }
   async import(text: string): Promise<MigratorImportResult> {
     try {
       const r = await importToKube(kubeConfigFrom(this.stores.kubeconfigPath), text, {
         crds: this.options.crds,
         mode: this.options.mode,
+        signal: this.stores.signal,
       });
       return { exitCode: 0, output: r.messages.join("\n"), warnings: r.warnings };
     } catch (err) {
@@ -76,7 +83,9 @@ export class BuiltinMigrator implements Migrator {
     }
   }
   rollback(): Promise<RollbackResult> {
-    return rollback(kubeConfigFrom(this.stores.kubeconfigPath), this.stores.etcdEndpoints);
+    return rollback(kubeConfigFrom(this.stores.kubeconfigPath), this.stores.etcdEndpoints, {
+      signal: this.stores.signal,
+    });
   }
 }
 
@@ -87,7 +96,7 @@ export class CalicoctlMigrator implements Migrator {
     binaryPath: string,
     private readonly stores: MigrationStores,
   ) {
-    this.tool = new Calicoctl(binaryPath);
+    this.tool = new Calicoctl(binaryPath, stores.signal);
   }
 
   private datastore(type: "etcdv3" | "kubernetes") {
@@ -127,6 +136,8 @@ export class CalicoctlMigrator implements Migrator {
    * storeshift's implementation of the guide's steps, as for the builtin.
    */
   rollback(): Promise<RollbackResult> {
-    return rollback(kubeConfigFrom(this.stores.kubeconfigPath), this.stores.etcdEndpoints);
+    return rollback(kubeConfigFrom(this.stores.kubeconfigPath), this.stores.etcdEndpoints, {
+      signal: this.stores.signal,
+    });
   }
 }
