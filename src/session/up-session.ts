@@ -139,6 +139,31 @@ export async function writeSession(record: SessionRecord): Promise<void> {
   await writeFile(sessionFile(record.name), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
 }
 
+/**
+ * Records a session under a new name made from `base`: `base`, else `base-2`, `base-3`, … The file is
+ * created exclusively, so two keeps of one scenario (two runs, or a retry) never overwrite each
+ * other's record and orphan the first one's stores. Returns the name used.
+ */
+export async function writeNewSession(base: string, record: Omit<SessionRecord, "name">): Promise<string> {
+  await mkdir(sessionDir(), { recursive: true });
+  const stem = base.slice(0, 58).replace(/-+$/, "");
+  for (let n = 1; n < 1000; n++) {
+    const name = n === 1 ? stem : `${stem}-${n}`;
+    try {
+      await writeFile(sessionFile(name), `${JSON.stringify({ name, ...record }, null, 2)}\n`, {
+        mode: 0o600,
+        flag: "wx",
+      });
+      return name;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+  }
+  throw new StoreshiftError(
+    `keep session ${stem}: 999 sessions of that name exist; \`storeshift down\` some`,
+  );
+}
+
 export async function readSession(name: string): Promise<SessionRecord | undefined> {
   try {
     return JSON.parse(await readFile(sessionFile(name), "utf8")) as SessionRecord;

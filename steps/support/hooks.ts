@@ -18,7 +18,7 @@ import {
   describeControlPlane,
   describeEtcd,
   type SessionRecord,
-  writeSession,
+  writeNewSession,
 } from "../../src/session/up-session.js";
 import { docsOnly } from "./define.js";
 import { resetKube } from "./kube-reset.js";
@@ -80,16 +80,14 @@ async function keepScenario(world: StoreshiftWorld): Promise<void> {
     world.ownEtcds.delete(e);
   }
   if (kube) await pool.forgetKube(kube);
-  const name = `keep-${world.scenarioSlug}`.slice(0, 63).replace(/-+$/, "");
-  const record: SessionRecord = {
-    name,
+  const record: Omit<SessionRecord, "name"> = {
     ownerPid: process.pid,
     startedAt: new Date().toISOString(),
     stores: [...etcds.map(describeEtcd), ...(kube?.local ? [describeControlPlane(kube.local)] : [])],
     dirs: world.leftovers.flatMap((l) => l.dirs ?? []),
   };
-  await writeSession(record);
-  const lines = [connectionHints(record).trimEnd()];
+  const name = await writeNewSession(`keep-${world.scenarioSlug}`, record);
+  const lines = [connectionHints({ name, ...record }).trimEnd()];
   if (kube && !kube.local) {
     lines.push(`# Kubernetes (${kube.backend} backend) ${kube.name}, not stopped by storeshift down`);
     lines.push(`export KUBECONFIG=${kube.kubeconfigPath}`);
