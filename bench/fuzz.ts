@@ -1,11 +1,11 @@
-import { fuzz } from "../src/faults/fuzz/run.js";
+import { fuzz } from "../src/input-fuzz/run.js";
 import {
   calicoFixtureTarget,
   exportTarget,
   type FuzzTarget,
   snapshotTarget,
   v2FixtureTarget,
-} from "../src/faults/fuzz/targets.js";
+} from "../src/input-fuzz/targets.js";
 import type { Bench, BenchRow } from "./types.js";
 
 /**

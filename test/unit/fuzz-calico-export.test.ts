@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseExport } from "../../src/calico/export/format.js";
-import { fuzz } from "../../src/faults/fuzz/run.js";
-import { exportTarget, validExportText } from "../../src/faults/fuzz/targets.js";
+import { fuzz } from "../../src/input-fuzz/run.js";
+import { exportTarget, validExportText } from "../../src/input-fuzz/targets.js";
 
 test("the base export file parses (so mutations start from something valid)", () => {
   const parsed = parseExport(validExportText(), "base.yaml");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fuzz } from "../../src/faults/fuzz/run.js";
-import { calicoFixtureTarget, v2FixtureTarget } from "../../src/faults/fuzz/targets.js";
+import { fuzz } from "../../src/input-fuzz/run.js";
+import { calicoFixtureTarget, v2FixtureTarget } from "../../src/input-fuzz/targets.js";
 
 test("Calico fixture loader: 600 generated and mutated fixtures, accepted or refused in one line", async () => {
   const r = await fuzz(calicoFixtureTarget(), { numRuns: 600 });

@@ -11,21 +11,21 @@ import {
   normaliseHandle,
   normaliseIpamConfig,
   parseJsonObject,
-} from "../../calico/etcd/codec.js";
+} from "../calico/etcd/codec.js";
 import {
   IPAM_CONFIG_KEY,
   parseAffinityKey,
   parseBlockKey,
   parseHandleKey,
   parseResourceKey,
-} from "../../calico/etcd/keys.js";
-import { buildExport, exportText } from "../../calico/export/build.js";
-import { parseExport } from "../../calico/export/format.js";
-import { fixtureToEtcdEntries, parseFixture as parseCalicoFixture } from "../../calico/fixture.js";
-import type { CalicoEtcdData } from "../../calico/model.js";
-import { StoreshiftError } from "../../common/errors.js";
-import { parseFixture as parseV2Fixture } from "../../etcd-v2v3/fixture.js";
-import { loadSnapshot } from "../../snapshot/file.js";
+} from "../calico/etcd/keys.js";
+import { buildExport, exportText } from "../calico/export/build.js";
+import { parseExport } from "../calico/export/format.js";
+import { fixtureToEtcdEntries, parseFixture as parseCalicoFixture } from "../calico/fixture.js";
+import type { CalicoEtcdData } from "../calico/model.js";
+import { StoreshiftError } from "../common/errors.js";
+import { parseFixture as parseV2Fixture } from "../etcd-v2v3/fixture.js";
+import { loadSnapshot } from "../snapshot/file.js";
 import { mutatedArb, tokenSoupArb } from "./mutate.js";
 
 /**
@@ -64,7 +64,7 @@ export async function checkOutcome(target: FuzzTarget, text: string, maxMs = 200
   if (ms > maxMs) throw new FuzzCrash(`${target.name}: one input took ${Math.round(ms)} ms (> ${maxMs} ms)`);
 }
 
-const repoRoot = new URL("../../../", import.meta.url).pathname;
+const repoRoot = new URL("../../", import.meta.url).pathname;
 const readRepoFile = (path: string) => readFileSync(join(repoRoot, path), "utf8");
 
 /** The CalicoEtcdData a fixture seeds, decoded as CalicoEtcd.read() decodes the stored keys. */
