@@ -66,7 +66,7 @@ export interface InstallOptions {
  * leads to building from source, never to trusting the file. With `build: false` a refusal is the
  * install's error.
  */
-async function downloadOrBuild(
+export async function downloadOrBuild(
   tool: Tool,
   asset: ReleaseAsset | undefined,
   build: () => Promise<void>,
