@@ -3,7 +3,7 @@
  * and, for `go build -v`, packages compiled. `go build -v` names each package as it compiles it and
  * says nothing about packages it takes from its build cache, so the count is "compiled so far" of
  * the total that `go list -deps` gave; a warm cache finishes below the total. Pure: the caller feeds
- * output and decides when to print.
+ * output and decides when to print (a timer, every 10 s).
  */
 export class GoProgress {
   private readonly compiled = new Set<string>();
@@ -58,14 +58,4 @@ export function formatDuration(ms: number): string {
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}
-
-/** True at most once per `everyMs`: progress lines are spaced, however chatty the toolchain is. */
-export function every(everyMs: number, start: number): (now: number) => boolean {
-  let last = start;
-  return (now) => {
-    if (now - last < everyMs) return false;
-    last = now;
-    return true;
-  };
 }

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
-import { every, formatDuration, GoProgress } from "./build-progress.js";
+import { formatDuration, GoProgress } from "./build-progress.js";
 import { buildDir, cachedBinaryPath } from "./cache.js";
 
 /**
@@ -42,20 +42,30 @@ function renderToolsFile(plan: GoBuildPlan): string {
 }
 
 /**
- * Runs the Go toolchain (CGO off, modules from the proxy, no toolchain switch), printing one progress
- * line at most every 10 s; `packages` (from `go list -deps`) turns a `go build -v` into "N/M packages".
+ * Runs the Go toolchain (CGO off, modules from the proxy, no toolchain switch) and returns its
+ * stdout, with a progress line every 10 s while it runs.
  */
 export async function go(args: string[], cwd: string, what: string): Promise<string> {
   return (await runGo(args, cwd, what)).stdout;
+}
+
+interface ProgressOptions {
+  /** Every package of the build (`go list -deps`): progress is then "N/M packages". */
+  packages?: ReadonlySet<string>;
+  /** When the work began, for the elapsed time (default: now). */
+  started?: number;
+  /** At most one progress line this often (default 10 s). */
+  everyMs?: number;
 }
 
 async function runGo(
   args: string[],
   cwd: string,
   what: string,
-  packages?: ReadonlySet<string>,
+  options: ProgressOptions = {},
 ): Promise<{ stdout: string; progress: GoProgress }> {
-  const started = Date.now();
+  const { packages } = options;
+  const started = options.started ?? Date.now();
   const child = execa("go", args, {
     cwd,
     reject: false,
@@ -64,13 +74,11 @@ async function runGo(
     env: { CGO_ENABLED: "0", GOFLAGS: "-mod=mod", GOTOOLCHAIN: "local" },
   });
   const progress = new GoProgress(what, started, packages);
-  const due = every(10_000, started);
   // stderr only: `go list` prints its answer on stdout, which must not be read as progress
-  child.stderr?.on("data", (chunk: Buffer) => {
-    progress.feed(chunk.toString());
-    if (due(Date.now())) log.info(progress.line(Date.now()));
-  });
-  const result = await child;
+  child.stderr?.on("data", (chunk: Buffer) => progress.feed(chunk.toString()));
+  // a timer, not the output, paces the lines: one package can compile silently for a minute
+  const ticker = setInterval(() => log.info(progress.line(Date.now())), options.everyMs ?? 10_000);
+  const result = await child.finally(() => clearInterval(ticker));
   progress.end();
   if (result.exitCode !== 0) {
     const tail = (result.all ?? "")
@@ -112,9 +120,10 @@ export async function buildPackage(
   output: string,
   what: string,
   ldflags: string[] = [],
+  everyMs?: number,
 ): Promise<{ ms: number; compiled: number; packages: number }> {
   const started = Date.now();
-  const listed = await runGo(["list", "-deps", pkg], dir, `${what}: listing packages`);
+  const listed = await runGo(["list", "-deps", pkg], dir, `${what}: listing packages`, { started, everyMs });
   const packages = new Set(
     listed.stdout
       .split("\n")
@@ -122,7 +131,11 @@ export async function buildPackage(
       .filter((l) => l !== ""),
   );
   const flags = ldflags.length ? ["-ldflags", ldflags.join(" ")] : [];
-  const built = await runGo(["build", "-v", ...flags, "-o", output, pkg], dir, what, packages);
+  const built = await runGo(["build", "-v", ...flags, "-o", output, pkg], dir, what, {
+    packages,
+    started,
+    everyMs,
+  });
   return { ms: Date.now() - started, compiled: built.progress.compiledCount, packages: packages.size };
 }
 
