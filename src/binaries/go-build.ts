@@ -91,14 +91,14 @@ async function runGo(
   return { stdout: result.stdout, progress };
 }
 
-interface BuildTiming {
+export interface BuildTiming {
   seconds: number;
   compiled: number;
   packages: number;
   at: string;
 }
 
-function timingFile(plan: GoBuildPlan, name: string): string {
+function timingFile(plan: Pick<GoBuildPlan, "tool" | "version">, name: string): string {
   return join(buildDir(plan.tool, plan.version), `last-build-${name}.json`);
 }
 
@@ -174,8 +174,11 @@ export async function goBuild(plan: GoBuildPlan): Promise<Record<string, string>
   return out;
 }
 
-/** The last measured source build of a cached binary, for the bench and doctor-like reports. */
-export async function lastSourceBuild(plan: GoBuildPlan, name: string): Promise<BuildTiming | undefined> {
+/** The last measured source build of a binary on this machine (the bench reports it). */
+export async function lastSourceBuild(
+  plan: Pick<GoBuildPlan, "tool" | "version">,
+  name: string,
+): Promise<BuildTiming | undefined> {
   return lastTiming(timingFile(plan, name));
 }
 
