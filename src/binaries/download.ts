@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { chmod, mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { Readable, Transform } from "node:stream";
+import { Readable, pipeline as streamPipeline, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
@@ -84,16 +84,42 @@ async function open(url: string, options: DownloadOptions): Promise<Opened> {
   }
   const declared = response.headers.get("content-length");
   const length = declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
-  // web stream → node stream; an idle body is aborted so a stalled mirror cannot hang an install
-  const body = Readable.fromWeb(response.body as Parameters<typeof Readable.fromWeb>[0]);
   const idleMs = options.idleTimeoutMs ?? 60_000;
-  let idle = setTimeout(() => body.destroy(new Error(`no data for ${idleMs} ms`)), idleMs);
-  body.on("data", () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => body.destroy(new Error(`no data for ${idleMs} ms`)), idleMs);
+  const guarded = idleGuard(idleMs);
+  // web stream → node stream, through the guard: a stalled mirror cannot hang an install
+  streamPipeline(
+    Readable.fromWeb(response.body as Parameters<typeof Readable.fromWeb>[0]),
+    guarded,
+    (err) => {
+      if (err) guarded.destroy(err);
+    },
+  );
+  return { body: guarded, length };
+}
+
+/** A pass-through that fails when no bytes have come for `ms`. */
+function idleGuard(ms: number): Transform {
+  let timer: NodeJS.Timeout | undefined;
+  const guard: Transform = new Transform({
+    transform(chunk, _enc, done) {
+      arm();
+      done(null, chunk);
+    },
+    flush(done) {
+      clearTimeout(timer);
+      done();
+    },
+    destroy(err, done) {
+      clearTimeout(timer);
+      done(err);
+    },
   });
-  body.on("close", () => clearTimeout(idle));
-  return { body, length };
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => guard.destroy(new Error(`no data for ${ms} ms`)), ms);
+  };
+  arm();
+  return guard;
 }
 
 /** A small text file (a checksum list): at most 1 MiB, read whole. */

@@ -31,7 +31,7 @@ let mirrorDir: string;
 let server: Server;
 let base: string;
 /** Paths the server answers specially, instead of from mirrorDir. */
-const special = new Map<string, "truncate" | "chunked-cut">();
+const special = new Map<string, "truncate" | "chunked-cut" | "stall" | "silent">();
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
@@ -102,6 +102,13 @@ before(async () => {
       res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
       return;
     }
+    if (mode === "stall") {
+      // sends a little, then nothing, with the connection left open
+      res.writeHead(200, { "content-length": String(body.length) });
+      res.write(body.subarray(0, 100));
+      return;
+    }
+    if (mode === "silent") return; // accepts the request and never answers
     if (mode === "chunked-cut") {
       // no length at all (chunked), cut off before the last chunk
       res.writeHead(200, { "transfer-encoding": "chunked" });
@@ -229,6 +236,24 @@ test("truncated chunked body (no length, connection cut) is refused", async () =
     assert.ok(err instanceof DownloadRefused);
     assert.equal(err.kind, "truncated");
     return true;
+  });
+  assert.deepEqual(await leftIn(root), []);
+});
+
+test("a mirror that stops sending, or never answers, is given up on after the idle and connect timeouts", async () => {
+  await etcdMirror("stall");
+  special.set(`/stall/etcd/v${VERSION}/${TARBALL}`, "stall");
+  const root = await freshRoot();
+  const options = { mirror: `${base}/stall`, root, idleTimeoutMs: 300, connectTimeoutMs: 300 };
+  await assert.rejects(installRelease(etcd(), options), {
+    message: new RegExp(
+      `^download ${base}/stall/etcd/v3\\.6\\.16/${TARBALL}: body cut short after 100 of \\d+ bytes: no data for 300 ms$`,
+    ),
+  });
+  await etcdMirror("silent");
+  special.set("/silent/etcd/v3.6.16/SHA256SUMS", "silent");
+  await assert.rejects(installRelease(etcd(), { ...options, mirror: `${base}/silent` }), {
+    message: `download ${base}/silent/etcd/v3.6.16/SHA256SUMS: no answer within 300 ms`,
   });
   assert.deepEqual(await leftIn(root), []);
 });
