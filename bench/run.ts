@@ -1,4 +1,5 @@
 import { stopAll } from "../src/common/cleanup.js";
+import { binariesBench } from "./binaries.js";
 import { calicoBench } from "./calico.js";
 import { containersBench } from "./containers.js";
 import { etcdV2V3Bench } from "./etcd-v2v3.js";
@@ -20,6 +21,7 @@ const all: Bench[] = [
   calicoBench,
   fuzzBench,
   suiteBench,
+  binariesBench,
 ];
 
 function format(rows: BenchRow[]): string {
@@ -27,7 +29,8 @@ function format(rows: BenchRow[]): string {
   const body = rows.map((r) => [
     r.bench,
     r.metric,
-    `${r.value >= 100 ? Math.round(r.value) : r.value.toFixed(2)} ${r.unit}`,
+    // NaN: not measured here (the note says why)
+    Number.isNaN(r.value) ? "n/a" : `${r.value >= 100 ? Math.round(r.value) : r.value.toFixed(2)} ${r.unit}`,
     r.target ?? "",
     r.note ?? "",
   ]);

@@ -8,8 +8,8 @@ export function cacheRoot(): string {
   return join(xdg, "storeshift");
 }
 
-export function cachedBinaryPath(tool: string, version: string): string {
-  return join(cacheRoot(), "bin", `${tool}-${version}`, tool);
+export function cachedBinaryPath(tool: string, version: string, root = cacheRoot()): string {
+  return join(root, "bin", `${tool}-${version}`, tool);
 }
 
 export function buildDir(tool: string, version: string): string {

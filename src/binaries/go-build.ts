@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
+import { formatDuration, GoProgress } from "./build-progress.js";
 import { buildDir, cachedBinaryPath } from "./cache.js";
 
 /**
@@ -40,8 +41,31 @@ function renderToolsFile(plan: GoBuildPlan): string {
   return `//go:build tools\n\npackage tools\n\nimport (\n${imports}\n)\n`;
 }
 
-/** Runs the Go toolchain (CGO off, modules from the proxy, no toolchain switch) with progress lines. */
+/**
+ * Runs the Go toolchain (CGO off, modules from the proxy, no toolchain switch) and returns its
+ * stdout, with a progress line every 10 s while it runs.
+ */
 export async function go(args: string[], cwd: string, what: string): Promise<string> {
+  return (await runGo(args, cwd, what)).stdout;
+}
+
+interface ProgressOptions {
+  /** Every package of the build (`go list -deps`): progress is then "N/M packages". */
+  packages?: ReadonlySet<string>;
+  /** When the work began, for the elapsed time (default: now). */
+  started?: number;
+  /** At most one progress line this often (default 10 s). */
+  everyMs?: number;
+}
+
+async function runGo(
+  args: string[],
+  cwd: string,
+  what: string,
+  options: ProgressOptions = {},
+): Promise<{ stdout: string; progress: GoProgress }> {
+  const { packages } = options;
+  const started = options.started ?? Date.now();
   const child = execa("go", args, {
     cwd,
     reject: false,
@@ -49,25 +73,70 @@ export async function go(args: string[], cwd: string, what: string): Promise<str
     stdin: "ignore",
     env: { CGO_ENABLED: "0", GOFLAGS: "-mod=mod", GOTOOLCHAIN: "local" },
   });
-  let lastShown = Date.now();
-  let downloads = 0;
-  child.all?.on("data", (chunk: Buffer) => {
-    downloads += (chunk.toString().match(/go: downloading/g) ?? []).length;
-    if (Date.now() - lastShown > 15_000) {
-      lastShown = Date.now();
-      log.info(`  ${what}: still working (${downloads} modules downloaded so far)`);
-    }
-  });
-  const result = await child;
+  const progress = new GoProgress(what, started, packages);
+  // stderr only: `go list` prints its answer on stdout, which must not be read as progress
+  child.stderr?.on("data", (chunk: Buffer) => progress.feed(chunk.toString()));
+  // a timer, not the output, paces the lines: one package can compile silently for a minute
+  const ticker = setInterval(() => log.info(progress.line(Date.now())), options.everyMs ?? 10_000);
+  const result = await child.finally(() => clearInterval(ticker));
+  progress.end();
   if (result.exitCode !== 0) {
     const tail = (result.all ?? "")
       .split("\n")
-      .filter((l) => !l.startsWith("go: downloading"))
+      .filter((l) => !l.startsWith("go: downloading") && !packages?.has(l.trim()))
       .slice(-5)
       .join(" | ");
     throw new StoreshiftError(`${what}: go ${args[0]} failed (exit ${result.exitCode}): ${tail}`);
   }
-  return result.stdout;
+  return { stdout: result.stdout, progress };
+}
+
+export interface BuildTiming {
+  seconds: number;
+  compiled: number;
+  packages: number;
+  at: string;
+}
+
+function timingFile(plan: Pick<GoBuildPlan, "tool" | "version">, name: string): string {
+  return join(buildDir(plan.tool, plan.version), `last-build-${name}.json`);
+}
+
+async function lastTiming(file: string): Promise<BuildTiming | undefined> {
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as BuildTiming;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Builds one package of a plan with progress; returns what it measured. Exported for the test that
+ * builds a tiny module: the kube-apiserver build itself is far too long for a test.
+ */
+export async function buildPackage(
+  dir: string,
+  pkg: string,
+  output: string,
+  what: string,
+  ldflags: string[] = [],
+  everyMs?: number,
+): Promise<{ ms: number; compiled: number; packages: number }> {
+  const started = Date.now();
+  const listed = await runGo(["list", "-deps", pkg], dir, `${what}: listing packages`, { started, everyMs });
+  const packages = new Set(
+    listed.stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== ""),
+  );
+  const flags = ldflags.length ? ["-ldflags", ldflags.join(" ")] : [];
+  const built = await runGo(["build", "-v", ...flags, "-o", output, pkg], dir, what, {
+    packages,
+    started,
+    everyMs,
+  });
+  return { ms: Date.now() - started, compiled: built.progress.compiledCount, packages: packages.size };
 }
 
 /** Builds every package of the plan into its version-keyed cache entry; returns the paths. */
@@ -82,16 +151,35 @@ export async function goBuild(plan: GoBuildPlan): Promise<Record<string, string>
     const target = cachedBinaryPath(name, plan.version);
     await mkdir(dirname(target), { recursive: true });
     const partial = `${target}.partial`;
-    const started = Date.now();
-    log.info(`building ${name} ${plan.version} from the Go module proxy (${pkg})`);
-    const ldflags = plan.ldflags?.length ? ["-ldflags", plan.ldflags.join(" ")] : [];
-    await go(["build", ...ldflags, "-o", partial, pkg], dir, `build ${name} ${plan.version}`);
+    const previous = await lastTiming(timingFile(plan, name));
+    const before = previous
+      ? `the last source build here took ${formatDuration(previous.seconds * 1000)} (${previous.compiled} of ${previous.packages} packages compiled, ${previous.at})`
+      : "no earlier build measured on this machine";
+    log.info(`building ${name} ${plan.version} from the Go module proxy (${pkg}); ${before}`);
+    const took = await buildPackage(dir, pkg, partial, `building ${name} ${plan.version}`, plan.ldflags);
     // rename is atomic: a half-built binary never sits at the cached path
     await rename(partial, target);
-    log.info(`built ${name} ${plan.version} in ${Math.round((Date.now() - started) / 1000)} s → ${target}`);
+    log.info(
+      `built ${name} ${plan.version} in ${formatDuration(took.ms)}: ${took.compiled} of ${took.packages} packages compiled (the rest from Go's build cache) → ${target}`,
+    );
+    const timing: BuildTiming = {
+      seconds: Math.round(took.ms / 1000),
+      compiled: took.compiled,
+      packages: took.packages,
+      at: new Date().toISOString(),
+    };
+    await writeFile(timingFile(plan, name), `${JSON.stringify(timing)}\n`).catch(() => undefined);
     out[name] = target;
   }
   return out;
+}
+
+/** The last measured source build of a binary on this machine (the bench reports it). */
+export async function lastSourceBuild(
+  plan: Pick<GoBuildPlan, "tool" | "version">,
+  name: string,
+): Promise<BuildTiming | undefined> {
+  return lastTiming(timingFile(plan, name));
 }
 
 /** Reads a published module's own go.mod through the proxy (`go mod download -json`). */

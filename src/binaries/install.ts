@@ -4,9 +4,11 @@ import { errorMessage, StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
 import { withBuildLock } from "./build-lock.js";
 import { buildDir } from "./cache.js";
+import { DownloadRefused, installRelease } from "./download.js";
 import { assertModulesExist, downloadGoMod, goBuild } from "./go-build.js";
 import { type Binary, describeTool, isMissing, locate, type Tool } from "./locate.js";
 import { etcdPlan, kubeApiserverPlan, stagingModules } from "./plans.js";
+import { etcdRelease, kubeApiserverRelease, type ReleaseAsset } from "./releases.js";
 import { which } from "./run-tool.js";
 import { versions } from "./versions.js";
 
@@ -46,11 +48,57 @@ async function buildKubeApiserver(): Promise<void> {
     throw new StoreshiftError(`build kube-apiserver v${version}: no staging modules found in go.mod`);
   log.info(`pinning ${count} staging modules to ${Object.values(plan.replaces)[0]}; checking they exist`);
   await assertModulesExist(plan.replaces, dir);
-  log.info(`building kube-apiserver v${version}: a cold build takes about 10 minutes on 2 cores`);
   await goBuild(plan);
 }
 
-async function installTool(tool: Tool): Promise<void> {
+export interface InstallOptions {
+  /** Try the official release first (default true; `storeshift install --no-download`). */
+  download?: boolean;
+  /** Build from the Go module proxy when the download is refused (default true; `--no-build`). */
+  build?: boolean;
+  /** Default: `STORESHIFT_BINARY_MIRROR`, else upstream's own URLs. */
+  mirror?: string;
+}
+
+/**
+ * The official release first, the source build second. Every refusal says why in one line; a
+ * checksum mismatch is a warning (someone served wrong bytes) but, like any refusal, only ever
+ * leads to building from source, never to trusting the file. With `build: false` a refusal is the
+ * install's error.
+ */
+export async function downloadOrBuild(
+  tool: Tool,
+  asset: ReleaseAsset | undefined,
+  build: () => Promise<void>,
+  options: InstallOptions,
+): Promise<void> {
+  const what = `${asset?.tool ?? tool} ${asset?.version ?? ""}`.trim();
+  let why = "downloads are off (--no-download)";
+  if (options.download !== false && !asset)
+    why = `no official release for ${process.platform}/${process.arch}`;
+  if (options.download !== false && asset) {
+    try {
+      await installRelease(asset, {
+        mirror: options.mirror ?? (process.env.STORESHIFT_BINARY_MIRROR || undefined),
+      });
+      return;
+    } catch (err) {
+      if (!(err instanceof DownloadRefused)) throw err;
+      why = `download refused: ${err.message}`;
+      if (options.build === false)
+        throw new StoreshiftError(`install ${what}: ${why}; not building (--no-build)`);
+      if (err.kind === "checksum") log.warn(`${what}: ${why}; the file was discarded`);
+    }
+  }
+  if (options.build === false)
+    throw new StoreshiftError(`install ${what}: ${why}; not building (--no-build)`);
+  if (!(await which("go")))
+    throw new StoreshiftError(`install ${what}: ${why}; cannot build either: no Go toolchain on PATH`);
+  log.info(`${what}: ${why}; building from the Go module proxy`);
+  await build();
+}
+
+async function installTool(tool: Tool, options: InstallOptions): Promise<void> {
   switch (tool) {
     case "etcd-v2":
     case "etcdctl-v2":
@@ -58,21 +106,18 @@ async function installTool(tool: Tool): Promise<void> {
     case "etcd":
     case "etcdctl":
     case "etcdutl":
-      if (!(await which("go")))
-        throw new StoreshiftError(`build ${describeTool(tool)}: no Go toolchain on PATH`);
-      return buildEtcd();
+      return downloadOrBuild(tool, etcdRelease(versions.etcd), buildEtcd, options);
     case "kube-apiserver":
-      if (!(await which("go"))) throw new StoreshiftError("build kube-apiserver: no Go toolchain on PATH");
-      return buildKubeApiserver();
+      return downloadOrBuild(tool, kubeApiserverRelease(versions.kube), buildKubeApiserver, options);
   }
 }
 
 /**
- * Returns a usable binary, installing or building it when it is missing. Only `storeshift install`
- * (and set-up scripts) call this: a run that finds a binary missing fails fast instead of starting
- * a ten-minute build nobody asked for.
+ * Returns a usable binary, downloading, installing or building it when it is missing. Only
+ * `storeshift install` (and set-up scripts) call this: a run that finds a binary missing fails fast
+ * instead of starting a download or a long build nobody asked for.
  */
-export async function installBinary(tool: Tool): Promise<Binary> {
+export async function installBinary(tool: Tool, options: InstallOptions = {}): Promise<Binary> {
   const found = await locate(tool);
   if (!isMissing(found)) return found;
   const lock = `${buildDir(pathNameOf(tool), "install")}.lock`;
@@ -82,7 +127,7 @@ export async function installBinary(tool: Tool): Promise<Binary> {
     if (!isMissing(meanwhile)) return meanwhile;
     log.info(`${describeTool(tool)} not found; installing it`);
     try {
-      await installTool(tool);
+      await installTool(tool, options);
     } catch (err) {
       throw err instanceof StoreshiftError
         ? err

@@ -113,7 +113,7 @@ export async function locate(tool: Tool): Promise<Binary | Missing> {
   const hint =
     tool === "etcd-v2" || tool === "etcdctl-v2"
       ? "install Debian's etcd-server and etcd-client (3.4.23), or run `storeshift install`"
-      : "run `storeshift install` to build it from the Go module proxy";
+      : "run `storeshift install` to download its official release (or build it from the Go module proxy)";
   const why = rejected.length > 0 ? `; rejected: ${rejected.join("; ")}` : "";
   return { tool, reason: `no ${describeTool(tool)} found${why}; ${hint}` };
 }
