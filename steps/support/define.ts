@@ -21,6 +21,17 @@ export const stepDocs: StepDoc[] = [];
  */
 export const docsOnly = (): boolean => process.env.STORESHIFT_STEPS_DOCS_ONLY === "1";
 
+/**
+ * The timeout of storeshift's own steps and hooks: a control plane start, a rolling 3-member
+ * migration or a 10k import takes far longer than cucumber's 5 s. Set per step where a step needs
+ * more; `STORESHIFT_STEP_TIMEOUT_MS` changes the default. Registered on each step rather than with
+ * `setDefaultTimeout`, so importing the library leaves a project's own steps on its own timeout.
+ */
+export function libraryTimeoutMs(): number {
+  const configured = Number(process.env.STORESHIFT_STEP_TIMEOUT_MS);
+  return Number.isFinite(configured) && configured > 0 ? configured : 180_000;
+}
+
 /** A step may answer "skipped": the scenario is then not run, with the reason it put in the record. */
 type StepFn = (
   this: StoreshiftWorld,
@@ -40,7 +51,7 @@ export function step(
   // a step longer than the default (e.g. a recovery that heals, rolls back and migrates again)
   register(
     phrase,
-    { timeout: timeoutMs },
+    { timeout: timeoutMs ?? libraryTimeoutMs() },
     fn as (this: StoreshiftWorld, ...args: unknown[]) => Promise<undefined | "skipped">,
   );
 }

@@ -1,13 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
-import {
-  After,
-  AfterAll,
-  Before,
-  type ITestCaseHookParameter,
-  Status,
-  setDefaultTimeout,
-} from "@cucumber/cucumber";
+import { After, AfterAll, Before, type ITestCaseHookParameter, Status } from "@cucumber/cucumber";
 import { locateCalicoctl } from "../../src/calico/calicoctl/install.js";
 import { log } from "../../src/common/log.js";
 import { probeKind } from "../../src/providers/kind/kind-usable.js";
@@ -20,7 +13,7 @@ import {
   type SessionRecord,
   writeNewSession,
 } from "../../src/session/up-session.js";
-import { docsOnly } from "./define.js";
+import { docsOnly, libraryTimeoutMs } from "./define.js";
 import { resetKube } from "./kube-reset.js";
 import { pool } from "./store-pool.js";
 import type { StoreshiftWorld } from "./world.js";
@@ -109,15 +102,14 @@ async function keepScenario(world: StoreshiftWorld): Promise<void> {
 /** Registers the World's hooks with cucumber; called once by the step library's entry module. */
 export function registerHooks(): void {
   if (docsOnly()) return;
-  // cluster work: a control plane start, a rolling 3-member migration, a 10k import
-  setDefaultTimeout(180_000);
+  const timeout = libraryTimeoutMs();
   Before(function (this: StoreshiftWorld, p: ITestCaseHookParameter) {
     this.scenarioSlug = scenarioSlug(p);
     const worker = process.env.CUCUMBER_WORKER_ID;
     this.record.label = `${worker ? `[w${worker}] ` : ""}${p.pickle.name.slice(0, 50)} ›`;
     started.set(this, Date.now());
   });
-  Before({ tags: "@real-calicoctl" }, async function (this: StoreshiftWorld) {
+  Before({ tags: "@real-calicoctl", timeout }, async function (this: StoreshiftWorld) {
     const chosen = this.params.migrator;
     if (chosen.startsWith("calicoctl=")) {
       this.vars.set("calico:calicoctl", chosen);
@@ -131,14 +123,14 @@ export function registerHooks(): void {
     this.vars.set("calico:calicoctl", `calicoctl=${located.path}`);
     return undefined;
   });
-  Before({ tags: "@needs-docker" }, function (this: StoreshiftWorld) {
+  Before({ tags: "@needs-docker", timeout }, function (this: StoreshiftWorld) {
     if (this.params.backend !== "docker") {
       this.record.reason = `needs Docker (backend ${this.params.backend}: ${this.params.backendReason})`;
       return "skipped";
     }
     return undefined;
   });
-  Before({ tags: "@needs-kind" }, async function (this: StoreshiftWorld) {
+  Before({ tags: "@needs-kind", timeout }, async function (this: StoreshiftWorld) {
     if (this.params.backend !== "docker") {
       this.record.reason = `needs kind (backend ${this.params.backend}: ${this.params.backendReason})`;
       return "skipped";
@@ -150,7 +142,7 @@ export function registerHooks(): void {
     }
     return undefined;
   });
-  After(async function (this: StoreshiftWorld, p: ITestCaseHookParameter) {
+  After({ timeout }, async function (this: StoreshiftWorld, p: ITestCaseHookParameter) {
     const status = statusOf(p, this);
     const failedMessage = p.result?.message?.split("\n")[0];
     const result = this.record.toResult({
@@ -195,7 +187,7 @@ export function registerHooks(): void {
     if (kube)
       await resetKube(kube.kubeConfig(), { disposable: kube.disposable, createdNodes: this.createdNodes });
   });
-  AfterAll(async () => {
+  AfterAll({ timeout }, async () => {
     await pool.stopAll();
     if (keptSomething) log.info("some stores were kept: `storeshift status` lists them");
   });

@@ -76,7 +76,14 @@ async function checkReports(dir: string, output: string): Promise<void> {
   const result = JSON.parse(await readFile(join(dir, "latest", "result.json"), "utf8")) as RunResult;
   const byName = new Map(result.scenarios.map((s) => [s.name, s]));
   assert.deepEqual(result.totals, { passed: 3, failed: 2, skipped: 0, notRun: 0 }, output);
-  assert.equal(byName.get("library steps and the project's own step in one scenario")?.status, "passed");
+  const own = byName.get("library steps and the project's own step in one scenario");
+  assert.equal(own?.status, "passed");
+  // the project's World subclass and its own phase and check reach storeshift's reports
+  assert.ok(
+    own?.phases.some((p) => p.name === "project: health of etcd target"),
+    JSON.stringify(own?.phases),
+  );
+  assert.ok(own?.checks.some((c) => c.name === "project: etcd target is healthy" && c.status === "passed"));
   assert.equal(
     byName.get("the project's fixture wins over a bundled one of the same name")?.status,
     "passed",
