@@ -1,10 +1,12 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { envVar } from "../common/environment.js";
 
 /** Built binaries live outside the repository, keyed by tool and version, so clones share them. */
 export function cacheRoot(): string {
-  if (process.env.STORESHIFT_CACHE) return process.env.STORESHIFT_CACHE;
-  const xdg = process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache");
+  const configured = envVar("STORESHIFT_CACHE");
+  if (configured) return configured;
+  const xdg = envVar("XDG_CACHE_HOME") ?? join(homedir(), ".cache");
   return join(xdg, "storeshift");
 }
 

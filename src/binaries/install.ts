@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { execa } from "execa";
+import { envVar } from "../common/environment.js";
 import { errorMessage, StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
 import { withBuildLock } from "./build-lock.js";
@@ -79,7 +80,7 @@ export async function downloadOrBuild(
   if (options.download !== false && asset) {
     try {
       await installRelease(asset, {
-        mirror: options.mirror ?? (process.env.STORESHIFT_BINARY_MIRROR || undefined),
+        mirror: options.mirror ?? (envVar("STORESHIFT_BINARY_MIRROR") || undefined),
       });
       return;
     } catch (err) {

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { envVar } from "../common/environment.js";
 import { withBuildLock } from "./build-lock.js";
 import { buildDir, cachedBinaryPath } from "./cache.js";
 import { type GoBuildPlan, goBuild } from "./go-build.js";
@@ -6,7 +7,7 @@ import { isExecutable } from "./locate.js";
 import { which } from "./run-tool.js";
 
 /** The kind release `storeshift install --tool kind` builds; the Go module proxy serves it. */
-export const KIND_VERSION = process.env.STORESHIFT_KIND_VERSION ?? "0.33.0";
+export const KIND_VERSION = envVar("STORESHIFT_KIND_VERSION") ?? "0.33.0";
 
 /** kind's CLI is the module's root package; it has no replace directives to work around. */
 export function kindPlan(version: string): GoBuildPlan {
@@ -33,8 +34,8 @@ export function cachedKind(): string | undefined {
 
 /** The kind executable: $KIND, then PATH, then storeshift's cache. Nothing is built here. */
 export async function locateKind(): Promise<FoundKind | undefined> {
-  if (process.env.KIND && (await isExecutable(process.env.KIND)))
-    return { path: process.env.KIND, source: "KIND" };
+  const fromEnv = envVar("KIND");
+  if (fromEnv && (await isExecutable(fromEnv))) return { path: fromEnv, source: "KIND" };
   const onPath = await which("kind");
   if (onPath) return { path: onPath, source: "PATH" };
   const cached = cachedKind();

@@ -1,5 +1,6 @@
 import { access, constants } from "node:fs/promises";
 import { join } from "node:path";
+import { environment } from "../common/environment.js";
 import { cachedBinaryPath } from "./cache.js";
 import { tryOutput, which } from "./run-tool.js";
 import { versions } from "./versions.js";
@@ -42,7 +43,7 @@ export async function probeVersion(tool: Tool, path: string): Promise<string | u
 /** Candidates in envtest's order: TEST_ASSET_<NAME>, $KUBEBUILDER_ASSETS/<name>, then PATH. */
 function userCandidates(tool: Tool): Array<{ path: string; source: string }> {
   const out: Array<{ path: string; source: string }> = [];
-  const env = process.env;
+  const env = environment();
   if (tool === "etcd" && env.TEST_ASSET_ETCD)
     out.push({ path: env.TEST_ASSET_ETCD, source: "TEST_ASSET_ETCD" });
   if (tool === "kube-apiserver" && env.TEST_ASSET_KUBE_APISERVER)

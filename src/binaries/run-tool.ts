@@ -1,4 +1,5 @@
 import { execa } from "execa";
+import { envVar } from "../common/environment.js";
 
 /** Runs a helper tool and returns trimmed stdout, or undefined when it is missing or fails. */
 export async function tryOutput(
@@ -19,7 +20,7 @@ export async function tryOutput(
 export async function which(name: string): Promise<string | undefined> {
   const { access, constants } = await import("node:fs/promises");
   const { join, delimiter } = await import("node:path");
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+  for (const dir of (envVar("PATH") ?? "").split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, name);
     try {

@@ -1,3 +1,4 @@
+import { envVar } from "../common/environment.js";
 /**
  * Versions storeshift installs when the user supplies no binaries. Each can be overridden by an
  * environment variable so CI can gate another release without a code change.
@@ -6,7 +7,7 @@ export const versions = {
   /** Debian bookworm's etcd: the last line with the v2 API and `etcdctl migrate`. */
   etcdV2Capable: "3.4.23",
   /** v3-only stores and the control plane's own etcd. */
-  etcd: process.env.STORESHIFT_ETCD_VERSION ?? "3.6.16",
+  etcd: envVar("STORESHIFT_ETCD_VERSION") ?? "3.6.16",
   /** The newest v1.3x the Go module proxy serves that Go 1.26 builds (v1.37 asks for go 1.26.0). */
-  kube: process.env.STORESHIFT_KUBE_VERSION ?? "1.37.2",
+  kube: envVar("STORESHIFT_KUBE_VERSION") ?? "1.37.2",
 } as const;

@@ -1,3 +1,4 @@
+import { envVar } from "./environment.js";
 /**
  * Progress goes to stderr so stdout stays clean for data (exports, snapshots, JSON).
  * STORESHIFT_QUIET=1 silences it; tests use that to keep their output readable.
@@ -8,9 +9,8 @@ export interface Logger {
   debug(message: string): void;
 }
 
-const quiet = () => process.env.STORESHIFT_QUIET === "1";
-const verbose = () =>
-  (process.env.DEBUG ?? "").includes("storeshift") || process.env.STORESHIFT_DEBUG === "1";
+const quiet = () => envVar("STORESHIFT_QUIET") === "1";
+const verbose = () => (envVar("DEBUG") ?? "").includes("storeshift") || envVar("STORESHIFT_DEBUG") === "1";
 
 export const log: Logger = {
   info(message) {

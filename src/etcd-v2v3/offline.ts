@@ -5,6 +5,7 @@ import { requireBinary } from "../binaries/install.js";
 import { isMissing, locate } from "../binaries/locate.js";
 import { tryOutput } from "../binaries/run-tool.js";
 import { throwIfAborted } from "../common/attempt.js";
+import { environment } from "../common/environment.js";
 import { errorMessage, StoreshiftError, wrapError } from "../common/errors.js";
 import { log } from "../common/log.js";
 import { makeTempDir } from "../common/temp.js";
@@ -131,7 +132,7 @@ export async function runEtcdctlMigrate(options: {
   }
   const started = Date.now();
   const child = spawn(command, [...timeArgs, ...args], {
-    env: { ...process.env, ETCDCTL_API: "3" },
+    env: { ...environment(), ETCDCTL_API: "3" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

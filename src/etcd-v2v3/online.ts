@@ -1,5 +1,6 @@
 import { type Etcd3, type ICompare, type IRequestOp, type ITxnResponse, isRecoverableError } from "etcd3";
 import { throwIfAborted } from "../common/attempt.js";
+import { envVar } from "../common/environment.js";
 import { errorMessage, StoreshiftError, wrapError } from "../common/errors.js";
 import { sleep } from "../common/wait.js";
 import {
@@ -234,7 +235,7 @@ function classifyExisting(kv: ExpectedKv, found: V3Kv, result: OnlineMigrationRe
 }
 
 /** How long a Txn is retried while etcd is unreachable (a restart); STORESHIFT_ETCD_RECONNECT_MS. */
-export const RECONNECT_WINDOW_MS = Number(process.env.STORESHIFT_ETCD_RECONNECT_MS ?? 15_000);
+export const RECONNECT_WINDOW_MS = Number(envVar("STORESHIFT_ETCD_RECONNECT_MS") ?? 15_000);
 
 /** Connection-level failures: the request may or may not have reached etcd, and etcd may come back. */
 function isConnectionLoss(err: unknown): boolean {

@@ -1,4 +1,5 @@
 import { Etcd3, type IHashKVResponse, type IRangeRequest } from "etcd3";
+import { envVar } from "../common/environment.js";
 import { StoreshiftError } from "../common/errors.js";
 import { prefixEnd, type RawKeyValue, toRaw } from "../snapshot/etcd-v3.js";
 
@@ -9,7 +10,7 @@ export function normaliseEndpoint(endpoint: string): string {
 }
 
 /** Per unary call; STORESHIFT_ETCD_CALL_TIMEOUT_MS overrides it. */
-export const V3_CALL_DEADLINE_MS = Number(process.env.STORESHIFT_ETCD_CALL_TIMEOUT_MS ?? 30_000);
+export const V3_CALL_DEADLINE_MS = Number(envVar("STORESHIFT_ETCD_CALL_TIMEOUT_MS") ?? 30_000);
 
 /**
  * A v3 client for one or more endpoints. etcd3 retries recoverable failures; that is safe here

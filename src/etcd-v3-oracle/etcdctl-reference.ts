@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { requireBinary } from "../binaries/install.js";
 import { registerCleanup } from "../common/cleanup.js";
+import { environment } from "../common/environment.js";
 import { StoreshiftError } from "../common/errors.js";
 import { makeTempDir, removeDir } from "../common/temp.js";
 import { freePorts } from "../process/ports.js";
@@ -69,7 +70,7 @@ export async function startEtcdctlReference(
   let stdout: string;
   try {
     ({ stdout } = await run(etcdctl.path, args, {
-      env: { ...process.env, ETCDCTL_API: "3" },
+      env: { ...environment(), ETCDCTL_API: "3" },
       timeout: 120_000,
     }));
   } catch (err) {

@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { envVar } from "../common/environment.js";
 import { checkOutcome, type FuzzTarget } from "./targets.js";
 
 export interface FuzzRunOptions {
@@ -21,7 +22,7 @@ export interface FuzzRunResult {
  * seed and path to replay it (`STORESHIFT_FUZZ_SEED=<seed>`), printed to stderr as well.
  */
 export async function fuzz(target: FuzzTarget, options: FuzzRunOptions): Promise<FuzzRunResult> {
-  const envSeed = process.env.STORESHIFT_FUZZ_SEED;
+  const envSeed = envVar("STORESHIFT_FUZZ_SEED");
   const seed = options.seed ?? (envSeed ? Number(envSeed) : Math.floor(Math.random() * 2 ** 31));
   let runs = 0;
   const started = performance.now();

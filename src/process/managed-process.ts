@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { shuttingDown } from "../common/cleanup.js";
+import { environment } from "../common/environment.js";
 import { sleep } from "../common/wait.js";
 
 export interface ProcessSpec {
@@ -46,7 +47,7 @@ export class ManagedProcess {
     try {
       this.exitInfo = undefined;
       const child = spawn(this.spec.command, this.spec.args, {
-        env: this.spec.env ?? process.env,
+        env: this.spec.env ?? environment(),
         stdio: ["ignore", fd, fd],
         detached: true,
       });

@@ -1,4 +1,5 @@
 import { KubeConfig } from "@kubernetes/client-node";
+import { envVar } from "../common/environment.js";
 import { StoreshiftError } from "../common/errors.js";
 import type { BackendName } from "./backend.js";
 import { assertDisposable, useExistingCluster } from "./existing/existing-cluster.js";
@@ -67,7 +68,7 @@ export async function startKubeTarget(backend: BackendName, name: string): Promi
       };
     }
     case "existing": {
-      const existing = useExistingCluster({ context: process.env.STORESHIFT_KUBE_CONTEXT });
+      const existing = useExistingCluster({ context: envVar("STORESHIFT_KUBE_CONTEXT") });
       // `storeshift run` checked both declarations before anything ran; the label is checked again
       // here, so the step library used without the runner cannot reach an undeclared cluster either
       await assertDisposable(existing, true);

@@ -3,6 +3,7 @@ import { cp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { requireBinary } from "../binaries/install.js";
 import type { Tool } from "../binaries/locate.js";
+import { envVar } from "../common/environment.js";
 import { InputError, StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
 import { packageRoot } from "../common/package-root.js";
@@ -197,7 +198,7 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
   if (backend.name === "existing") {
     // before any binary, report dir or scenario: scenarios delete Calico's CRDs and Nodes there
     await assertDisposable(
-      useExistingCluster({ context: process.env.STORESHIFT_KUBE_CONTEXT }),
+      useExistingCluster({ context: envVar("STORESHIFT_KUBE_CONTEXT") }),
       o.disposable === true,
     );
   }

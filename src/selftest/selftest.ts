@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { registerCleanup } from "../common/cleanup.js";
+import { environment } from "../common/environment.js";
 import { InputError, StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
 import { packageRoot } from "../common/package-root.js";
@@ -182,7 +183,7 @@ async function runOnce(
     ...(plan.failFast ? ["--fail-fast"] : []),
   ];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...env },
+    env: { ...environment(), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout.pipe(out);

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import { envVar } from "../../common/environment.js";
 import { StoreshiftError } from "../../common/errors.js";
 
 /**
@@ -35,7 +36,7 @@ export class Calicoctl {
     const env = calicoctlEnv(datastore);
     // never let a calicoctl.cfg or an inherited variable pick another datastore
     const res = await execa(this.path, args, {
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+      env: { PATH: envVar("PATH") ?? "", HOME: envVar("HOME") ?? "/tmp", ...env },
       extendEnv: false,
       reject: false,
       input,

@@ -5,6 +5,7 @@ import { withBuildLock } from "../../binaries/build-lock.js";
 import { buildDir, cachedBinaryPath } from "../../binaries/cache.js";
 import { go } from "../../binaries/go-build.js";
 import { isExecutable } from "../../binaries/locate.js";
+import { envVar } from "../../common/environment.js";
 import { StoreshiftError } from "../../common/errors.js";
 import { log } from "../../common/log.js";
 
@@ -35,7 +36,7 @@ export const CALICO_RELEASES: Record<string, CalicoRelease> = {
   },
 };
 
-export const DEFAULT_CALICOCTL_VERSION = process.env.STORESHIFT_CALICOCTL_VERSION ?? "3.32.1";
+export const DEFAULT_CALICOCTL_VERSION = envVar("STORESHIFT_CALICOCTL_VERSION") ?? "3.32.1";
 
 export type CalicoctlLocation =
   | { path: string; version: string; source: "env" | "cache" }
@@ -43,7 +44,7 @@ export type CalicoctlLocation =
 
 /** STORESHIFT_CALICOCTL (a path) first, then the cache entry for the version. */
 export async function locateCalicoctl(version = DEFAULT_CALICOCTL_VERSION): Promise<CalicoctlLocation> {
-  const fromEnv = process.env.STORESHIFT_CALICOCTL;
+  const fromEnv = envVar("STORESHIFT_CALICOCTL");
   if (fromEnv) {
     if (await isExecutable(fromEnv)) return { path: fromEnv, version, source: "env" };
     return { missing: true, reason: `STORESHIFT_CALICOCTL=${fromEnv} is not an executable file` };
@@ -122,7 +123,7 @@ export async function installCalicoctl(
     const src = join(dir, "src");
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    const gitSource = options.gitSource ?? process.env.STORESHIFT_CALICO_GIT;
+    const gitSource = options.gitSource ?? envVar("STORESHIFT_CALICO_GIT");
 
     let from = `Go module proxy ${CALICO_MODULE}@${release.pseudoVersion}`;
     let downloaded: string | undefined;

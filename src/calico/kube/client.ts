@@ -2,6 +2,7 @@ import { request as httpRequest } from "node:http";
 import { Agent, request as httpsRequest, type RequestOptions } from "node:https";
 import { KubeConfig } from "@kubernetes/client-node";
 import { throwIfAborted } from "../../common/attempt.js";
+import { envVar } from "../../common/environment.js";
 import { errorMessage, StoreshiftError } from "../../common/errors.js";
 
 /**
@@ -10,7 +11,7 @@ import { errorMessage, StoreshiftError } from "../../common/errors.js";
  * benchmark's raw baseline share exactly the same transport, and status codes stay visible.
  */
 /** Per request; STORESHIFT_KUBE_TIMEOUT_MS overrides it (a 10k-object list answers in about 2 s). */
-export const KUBE_REQUEST_TIMEOUT_MS = Number(process.env.STORESHIFT_KUBE_TIMEOUT_MS ?? 30_000);
+export const KUBE_REQUEST_TIMEOUT_MS = Number(envVar("STORESHIFT_KUBE_TIMEOUT_MS") ?? 30_000);
 
 export class KubeRest {
   private readonly agent: Agent;

@@ -6,6 +6,7 @@ import { execa } from "execa";
 import { requireBinary } from "../../binaries/install.js";
 import { isMissing, locate } from "../../binaries/locate.js";
 import { versions } from "../../binaries/versions.js";
+import { envVar } from "../../common/environment.js";
 import { errorMessage, firstLine, StoreshiftError } from "../../common/errors.js";
 import { log } from "../../common/log.js";
 import { makeTempDir, removeDir } from "../../common/temp.js";
@@ -32,7 +33,7 @@ export function localEtcdImage(line: EtcdImageLine, version: string): string {
 }
 
 function envImage(line: EtcdImageLine): string | undefined {
-  return line === "3.6" ? process.env.STORESHIFT_ETCD_IMAGE : process.env.STORESHIFT_ETCD_V2_IMAGE;
+  return line === "3.6" ? envVar("STORESHIFT_ETCD_IMAGE") : envVar("STORESHIFT_ETCD_V2_IMAGE");
 }
 
 /** The repository's docker/ folder (Dockerfiles), from src/ under tsx or dist/src/ once built. */
@@ -116,7 +117,7 @@ async function imageExists(image: string): Promise<boolean> {
 }
 
 /** A registry that does not answer at all must not stall a run: past this, the local build is used. */
-const PULL_TIMEOUT_MS = Number(process.env.STORESHIFT_PULL_TIMEOUT_MS ?? 120_000);
+const PULL_TIMEOUT_MS = Number(envVar("STORESHIFT_PULL_TIMEOUT_MS") ?? 120_000);
 
 async function tryPull(image: string): Promise<boolean> {
   const { getContainerRuntimeClient, ImageName } = await testcontainers();

@@ -1,3 +1,4 @@
+import { defaultForThirdParty, envVar } from "../../common/environment.js";
 import { errorMessage } from "../../common/errors.js";
 import { log } from "../../common/log.js";
 
@@ -23,14 +24,14 @@ let configured = false;
 export function configureTestcontainers(): void {
   if (configured) return;
   configured = true;
-  if (process.env.TESTCONTAINERS_RYUK_DISABLED === undefined) {
-    process.env.TESTCONTAINERS_RYUK_DISABLED = "true";
+  if (envVar("TESTCONTAINERS_RYUK_DISABLED") === undefined) {
+    defaultForThirdParty("TESTCONTAINERS_RYUK_DISABLED", "true");
     log.debug(
       "testcontainers: Ryuk disabled (its image may not be pullable and it needs a bridge network); " +
         "storeshift removes its own containers by handle and by label",
     );
   }
-  process.env.TESTCONTAINERS_HOST_OVERRIDE ??= "127.0.0.1";
+  defaultForThirdParty("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1");
 }
 
 export async function testcontainers(): Promise<typeof import("testcontainers")> {

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { envVar } from "../../common/environment.js";
 import { errorMessage, firstLine, StoreshiftError } from "../../common/errors.js";
 
 export interface ExistingCluster {
@@ -17,7 +18,9 @@ export interface ExistingCluster {
 export function useExistingCluster(options: { kubeconfig?: string; context?: string } = {}): ExistingCluster {
   const path =
     options.kubeconfig ??
-    process.env.KUBECONFIG?.split(":").find((p) => p !== "") ??
+    envVar("KUBECONFIG")
+      ?.split(":")
+      .find((p) => p !== "") ??
     join(homedir(), ".kube", "config");
   if (!existsSync(path)) throw new StoreshiftError(`use existing cluster: kubeconfig ${path} does not exist`);
   const kc = new KubeConfig();

@@ -4,6 +4,7 @@ import { delimiter, join } from "node:path";
 import { execa } from "execa";
 import { cachedKind } from "../../binaries/kind.js";
 import { registerCleanup } from "../../common/cleanup.js";
+import { envVar } from "../../common/environment.js";
 import { StoreshiftError } from "../../common/errors.js";
 import { log } from "../../common/log.js";
 import { tempRoot } from "../../common/temp.js";
@@ -44,14 +45,14 @@ export interface KindCreateOptions {
 
 /** "kind" from PATH; storeshift's own build (`storeshift install --tool kind`) when PATH has none. */
 function cachedKindOnPathMiss(): string {
-  const onPath = (process.env.PATH ?? "").split(delimiter).some((d) => d && existsSync(join(d, "kind")));
+  const onPath = (envVar("PATH") ?? "").split(delimiter).some((d) => d && existsSync(join(d, "kind")));
   return onPath ? "kind" : (cachedKind() ?? "kind");
 }
 
 /** The `kind` command line, run through execa. `executable` lets tests put a fake kind first. */
 export class KindCli {
   constructor(
-    readonly executable = process.env.KIND ?? cachedKindOnPathMiss(),
+    readonly executable = envVar("KIND") ?? cachedKindOnPathMiss(),
     private readonly timeoutMs = 10 * 60_000,
   ) {}
 

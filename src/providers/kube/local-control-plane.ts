@@ -5,6 +5,7 @@ import { execa } from "execa";
 import { requireBinary } from "../../binaries/install.js";
 import type { Binary } from "../../binaries/locate.js";
 import { registerCleanup } from "../../common/cleanup.js";
+import { envVar } from "../../common/environment.js";
 import { StoreshiftError } from "../../common/errors.js";
 import { log } from "../../common/log.js";
 import { makeTempDir, removeDir } from "../../common/temp.js";
@@ -145,7 +146,7 @@ export async function startLocalControlPlane(
 ): Promise<StartedLocalControlPlane> {
   const name = options.name ?? "storeshift-local";
   const timeout =
-    options.startTimeoutMs ?? Number(process.env.KUBEBUILDER_CONTROLPLANE_START_TIMEOUT_MS ?? 60_000);
+    options.startTimeoutMs ?? Number(envVar("KUBEBUILDER_CONTROLPLANE_START_TIMEOUT_MS") ?? 60_000);
   const binary = await requireBinary("kube-apiserver");
   const dir = await makeTempDir("control-plane");
   // from its first instant the dir is someone's to remove: a signal may come before the handle exists

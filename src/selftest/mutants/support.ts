@@ -4,6 +4,7 @@ import { readCalicoFromEtcd } from "../../calico/api.js";
 import { renderYaml, SECTION_SEPARATOR } from "../../calico/export/format.js";
 import type { MigrationStores, Migrator } from "../../calico/migrator.js";
 import type { CalicoEtcdData, IpamExport, V3Object } from "../../calico/model.js";
+import { envVar } from "../../common/environment.js";
 import type { V2V3Migrator } from "../../etcd-v2v3/migrator.js";
 import type { MigratorModule } from "../../migrator-module/module.js";
 
@@ -17,7 +18,7 @@ import type { MigratorModule } from "../../migrator-module/module.js";
 export const MUTANT_LOG_ENV = "STORESHIFT_MUTANT_LOG";
 
 export function applied(mutant: string, detail: string): void {
-  const file = process.env[MUTANT_LOG_ENV];
+  const file = envVar(MUTANT_LOG_ENV);
   if (file) appendFileSync(file, `${JSON.stringify({ mutant, detail, at: new Date().toISOString() })}\n`);
 }
 
