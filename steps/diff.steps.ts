@@ -3,6 +3,7 @@ import { emptyDiffConfig } from "../src/diff/config.js";
 import { OPTIONAL_IGNORE_RULES } from "../src/diff/defaults.js";
 import { diffSnapshots } from "../src/diff/engine.js";
 import type { IgnoreRule } from "../src/diff/rules.js";
+import { getMapping } from "../src/mappings/index.js";
 import { diffCheck } from "../src/report/from-diff.js";
 import { loadSnapshot, saveSnapshot } from "../src/snapshot/file.js";
 import { openStore } from "../src/store-uri/store-uri.js";
@@ -33,7 +34,10 @@ export async function assertDiff(
 ): Promise<void> {
   const config = { ...emptyDiffConfig(), rules: extraRules };
   const diff = await world.record.phase(`diff (${mapping})`, async () =>
-    diffSnapshots(await loadSnapshot(sourceFile), await loadSnapshot(targetFile), { mapping, config }),
+    diffSnapshots(await loadSnapshot(sourceFile), await loadSnapshot(targetFile), {
+      mapping: getMapping(mapping),
+      config,
+    }),
   );
   const check = diffCheck(checkName, diff);
   world.record.checks.push(check);

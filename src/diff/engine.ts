@@ -8,9 +8,9 @@ import {
   type SnapshotRecord,
 } from "../snapshot/record.js";
 import { type DiffConfig, emptyDiffConfig, resolveRules } from "./config.js";
+import { identityMapping } from "./identity.js";
 import type { Mapping, MappingNote } from "./mapping.js";
 import { type CompiledRule, compileRule, coveringRule, formatPath, type PathSegment } from "./match.js";
-import { getMapping } from "./registry.js";
 import type { IgnoreRule } from "./rules.js";
 import type { DiffCounts, Difference } from "./types.js";
 
@@ -239,7 +239,8 @@ export async function diffRecordStreams(
 
 export interface SnapshotDiffOptions {
   /** A Mapping, or its registry name. Default: identity. */
-  mapping?: Mapping | string;
+  /** Source → expected target; identity by default. By name: `getMapping` of src/mappings. */
+  mapping?: Mapping;
   mappingOptions?: Record<string, unknown>;
   /** User config (extra rules, disabled defaults). */
   config?: DiffConfig;
@@ -257,10 +258,7 @@ export async function diffSnapshots(
   target: Snapshot,
   options: SnapshotDiffOptions = {},
 ): Promise<DiffResult> {
-  const mapping =
-    typeof options.mapping === "string"
-      ? await getMapping(options.mapping)
-      : (options.mapping ?? (await getMapping("identity")));
+  const mapping = options.mapping ?? identityMapping;
   const rules = options.rules ?? resolveRules(options.config ?? emptyDiffConfig(), mapping.ignoreRules ?? []);
   const notes: MappingNote[] = [];
   const mapped = mapping.map(source.records, {

@@ -4,5 +4,4 @@ export * from "./engine.js";
 export * from "./identity.js";
 export * from "./mapping.js";
 export * from "./match.js";
-export * from "./registry.js";
 export * from "./rules.js";

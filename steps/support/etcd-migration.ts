@@ -262,7 +262,6 @@ export async function checkUnchangedWithRevisions(
     ],
   };
   const diff = await diffSnapshots(await loadSnapshot(before), await loadSnapshot(file), {
-    mapping: "identity",
     config,
   });
   const check = diffCheck(`${view} unchanged since "${label}", revisions and indexes included`, diff);

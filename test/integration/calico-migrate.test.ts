@@ -388,6 +388,7 @@ test("the CLI drives the whole forward migration with calicoctl's environment co
 
 test("the calico-etcd-to-kube mapping predicts the migrated Kubernetes snapshot: no unaccounted difference, and a lost object shows", async () => {
   const { diffSnapshots } = await import("../../src/diff/engine.js");
+  const { getMapping } = await import("../../src/mappings/index.js");
   const { readCalicoEtcdSnapshot } = await import("../../src/snapshot/calico-etcd.js");
   const { readCalicoKubeSnapshot } = await import("../../src/calico/kube-snapshot.js");
   const text = await seedAndExport();
@@ -398,7 +399,7 @@ test("the calico-etcd-to-kube mapping predicts the migrated Kubernetes snapshot:
     diffSnapshots(
       readCalicoEtcdSnapshot({ endpoints: etcd.endpoints }),
       readCalicoKubeSnapshot({ kubeConfig: cp.kubeConfig() }),
-      { mapping: "calico-etcd-to-kube" },
+      { mapping: getMapping("calico-etcd-to-kube") },
     );
   const clean = await diff();
   const unaccounted = clean.differences.filter((d) => d.class !== "accounted");

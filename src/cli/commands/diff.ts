@@ -10,7 +10,7 @@ import {
 } from "../../diff/config.js";
 import { diffSnapshots, hasDifferences } from "../../diff/engine.js";
 import { parsePath } from "../../diff/match.js";
-import { getMapping } from "../../diff/registry.js";
+import { getMapping } from "../../mappings/index.js";
 import { countsLine, differenceLine } from "../../report/format.js";
 import { diffRunResult } from "../../report/from-diff.js";
 import { makeRedactor, redactDifference } from "../../report/redact.js";
@@ -90,7 +90,7 @@ export const diffCommand: Command = {
     const source = await openStore(sourceUri);
     const target = await openStore(targetUri);
     const mappingName = typeof values.mapping === "string" ? values.mapping : "identity";
-    const mapping = await getMapping(mappingName);
+    const mapping = getMapping(mappingName);
     const rules = resolveRules(config, mapping.ignoreRules ?? [], {
       defaults: values["no-default-ignores"] !== true,
     });
