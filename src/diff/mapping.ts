@@ -7,7 +7,7 @@ import type { IgnoreRule } from "./rules.js";
  * expected stream with the real target snapshot.
  *
  * Implementations live with their migration (src/etcd-v2v3/mapping.ts, src/calico/mapping.ts) and
- * export `mapping` (or `mappings`); the registry in ./registry.ts loads them by name.
+ * are found by name through src/mappings, which sits above the diff and both migrations.
  */
 export interface Mapping {
   /** Registry name, used by `storeshift diff --mapping <name>` and config files. */
