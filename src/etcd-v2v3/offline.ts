@@ -253,6 +253,68 @@ export async function backupMember(
   };
 }
 
+/** What `etcdctl migrate` said when it failed, in one line: its `Error…` line, else its last line. */
+export function migrateFailure(run: Pick<EtcdctlMigrateRun, "exitCode" | "stdout" | "stderr">): string {
+  const said = (
+    run.stderr
+      .trim()
+      .split("\n")
+      .find((l) => l.startsWith("Error")) ??
+    run.stdout.trim().split("\n").pop() ??
+    ""
+  ).trim();
+  return `etcdctl migrate exit ${run.exitCode}: ${said}`;
+}
+
+/** One member of an offline roll: its dirs; the roll stops and starts it where it has a process. */
+export interface StoppedMemberDirs {
+  name: string;
+  dataDir: string;
+  walDir: string;
+}
+
+/**
+ * The per-member step of every offline roll (the library's over a running cluster and the CLI's over
+ * dirs the operator stopped): refuse a running member, back its dirs up, run `etcdctl migrate`.
+ * Nothing after the backup throws: a failed or cancelled run comes back as `failure`, with the
+ * backup, so the caller can restore it first.
+ */
+export async function backupAndMigrateMember(
+  member: StoppedMemberDirs,
+  options: {
+    etcdctl: string;
+    backupRoot: string;
+    /** Passed to etcdctl only when the member's WAL is outside its data dir. */
+    walDirFlag?: string;
+    running?: EtcdMember;
+    noTtl?: boolean;
+    transformer?: string;
+    measureMemory?: boolean;
+    signal?: AbortSignal;
+  },
+): Promise<{ backup: MemberBackup; backupMs: number; run?: EtcdctlMigrateRun; failure?: Error }> {
+  await assertMemberStopped(member.dataDir, options.running);
+  const t = Date.now();
+  const backup = await backupMember(member, options.backupRoot);
+  const backupMs = Date.now() - t;
+  try {
+    const run = await runEtcdctlMigrate({
+      etcdctl: options.etcdctl,
+      dataDir: member.dataDir,
+      walDir: options.walDirFlag,
+      noTtl: options.noTtl,
+      transformer: options.transformer,
+      measureMemory: options.measureMemory,
+      signal: options.signal,
+    });
+    if (!migrateSucceeded(run))
+      return { backup, backupMs, run, failure: new StoreshiftError(migrateFailure(run), { exitCode: 1 }) };
+    return { backup, backupMs, run };
+  } catch (err) {
+    return { backup, backupMs, failure: err instanceof Error ? err : new Error(String(err)) };
+  }
+}
+
 export interface OfflineMigrationOptions {
   noTtl?: boolean;
   /** An external `--transformer` program; storeshift cannot know its mapping (see `transformerPrefix`). */
@@ -414,38 +476,26 @@ export async function migrateOffline(
       let t = Date.now();
       await member.stop();
       const stopMs = Date.now() - t;
-      await assertMemberStopped(member.info.dataDir, member);
-      t = Date.now();
-      const backup = await backupMember(member.info, backupRoot);
+      const step = await backupAndMigrateMember(member.info, {
+        etcdctl: etcdctl.path,
+        backupRoot,
+        walDirFlag: member.info.walDir,
+        running: member,
+        noTtl: options.noTtl,
+        transformer: options.transformer,
+        measureMemory: options.measureMemory,
+        signal: options.signal,
+      });
+      const { backup, backupMs, run } = step;
       backups.push(backup);
-      const backupMs = Date.now() - t;
-      let run: EtcdctlMigrateRun;
-      try {
-        run = await runEtcdctlMigrate({
-          etcdctl: etcdctl.path,
-          dataDir: member.info.dataDir,
-          walDir: member.info.walDir,
-          noTtl: options.noTtl,
-          transformer: options.transformer,
-          measureMemory: options.measureMemory,
-          signal: options.signal,
-        });
-        if (!migrateSucceeded(run)) {
-          const said = (
-            run.stderr
-              .trim()
-              .split("\n")
-              .find((l) => l.startsWith("Error")) ??
-            run.stdout.trim().split("\n").pop() ??
-            ""
-          ).trim();
-          throw new StoreshiftError(`${where}: etcdctl migrate exit ${run.exitCode}: ${said}`);
-        }
-      } catch (err) {
+      if (step.failure || !run) {
         // leave the cluster as it was: this member's pre-migration copy back, and running
         await restoreDirs(backup, "data-dir");
         await member.start();
-        throw err;
+        const failure = step.failure ?? new Error("etcdctl migrate did not run");
+        throw failure instanceof StoreshiftError && run
+          ? new StoreshiftError(`${where}: ${failure.message}`)
+          : failure;
       }
       t = Date.now();
       await member.start();

@@ -5,12 +5,10 @@ import { makeTempDir } from "../../common/temp.js";
 import { TTL_POLICIES, type TtlPolicy } from "../../etcd-v2v3/expected.js";
 import {
   assertMemberStopped,
-  backupMember,
+  backupAndMigrateMember,
   type MemberBackup,
-  migrateSucceeded,
   resolveMigrateEtcdctl,
   rollbackOffline,
-  runEtcdctlMigrate,
 } from "../../etcd-v2v3/offline.js";
 import { migrateOnline, type OnlineMigrationResult } from "../../etcd-v2v3/online.js";
 import { rollbackOnline } from "../../etcd-v2v3/rollback.js";
@@ -165,26 +163,27 @@ async function migrate(argv: string[]): Promise<number> {
   const backupRoot = (values["backup-dir"] as string | undefined) ?? (await makeTempDir("etcd-v2v3-backup"));
   const record: OfflineDirsResult = { kind: "offline-dirs", etcdctl, backups: [], runs: [] };
   for (const [i, dataDir] of dataDirs.entries()) {
-    const walDir = (values["wal-dir"] as string | undefined) ?? `${dataDir}/member/wal`;
-    record.backups.push(await backupMember({ name: `member-${i}`, dataDir, walDir }, backupRoot));
-    const run = await runEtcdctlMigrate({
-      etcdctl: etcdctl.path,
-      dataDir,
-      walDir: values["wal-dir"] as string | undefined,
-      noTtl: values["no-ttl"] === true,
-      transformer: values.transformer as string | undefined,
-    });
-    const outcome = run.stdout.trim().split("\n").pop() ?? "";
-    record.runs.push({ dataDir, exitCode: run.exitCode, outcome, durationMs: run.durationMs });
+    const walDirFlag = values["wal-dir"] as string | undefined;
+    const walDir = walDirFlag ?? `${dataDir}/member/wal`;
+    const step = await backupAndMigrateMember(
+      { name: `member-${i}`, dataDir, walDir },
+      {
+        etcdctl: etcdctl.path,
+        backupRoot,
+        walDirFlag,
+        noTtl: values["no-ttl"] === true,
+        transformer: values.transformer as string | undefined,
+      },
+    );
+    record.backups.push(step.backup);
+    const run = step.run;
+    const outcome = run?.stdout.trim().split("\n").pop() ?? "";
+    if (run) record.runs.push({ dataDir, exitCode: run.exitCode, outcome, durationMs: run.durationMs });
     if (values.result) await writeResult(String(values.result), record);
-    if (!migrateSucceeded(run)) {
-      const said =
-        run.stderr
-          .trim()
-          .split("\n")
-          .find((l) => l.startsWith("Error")) ?? outcome;
+    if (step.failure || !run) {
+      // the operator restores with `etcd rollback --offline --result …`; this dir is as etcdctl left it
       throw new StoreshiftError(
-        `etcd migrate --offline ${dataDir}: etcdctl migrate exit ${run.exitCode}: ${said}; backup in ${backupRoot}`,
+        `etcd migrate --offline ${dataDir}: ${step.failure?.message ?? "etcdctl migrate did not run"}; backup in ${backupRoot}`,
         { exitCode: 1 },
       );
     }
