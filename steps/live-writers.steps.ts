@@ -265,7 +265,7 @@ step(
     area,
     example:
       'When I migrate etcd "source" online, one key per transaction, while a live v2 writer writes under "/live"',
-    doc: "A v2 application writes `<prefix>/k0…k5` round-robin (creates, then modifications) before and during the online migration (one put per Txn, one Txn at a time); it stops when the migration ends. Its log is kept.",
+    doc: "A v2 application writes `<prefix>/k0…k5` round-robin (creates, then modifications) before, during and for six turns after the online migration (one put per Txn, one Txn at a time), then stops. Its log is kept.",
   },
   async function (name: string, prefix: string) {
     const writer = startV2Writer({ endpoint: this.endpoints(name)[0] ?? "", prefix });
@@ -275,6 +275,8 @@ step(
       await this.record.phase("migrate online with a live v2 writer", () =>
         onlineMigration(this, name, "permanent", { txnOps: 1, concurrency: 1 }),
       );
+      // an application does not stop when a migration ends: each of its keys is written once more
+      await writer.moreTurns(6);
     } finally {
       await stopAll(this);
     }

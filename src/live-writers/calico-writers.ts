@@ -238,10 +238,19 @@ function ipamAllocator(etcd: CalicoEtcd, options: Required<CalicoWriterOptions>)
           target: {
             kind: "IPAMBlock",
             name: cidrName(cidr),
-            fields: [
-              { path: ["spec", "allocations", String(ordinal)], value: attrIndex },
-              { path: ["spec", "attributes", String(attrIndex), "handle_id"], value: handle },
-            ],
+            // every address allocated in the block so far, not only this turn's: the last write of
+            // the key is what the target must hold
+            fields: block.allocations.flatMap((index, o) =>
+              index === null
+                ? []
+                : [
+                    { path: ["spec", "allocations", String(o)], value: index },
+                    {
+                      path: ["spec", "attributes", String(index), "handle_id"],
+                      value: block.attributes[index]?.handle_id,
+                    },
+                  ],
+            ),
           },
         },
       ],
