@@ -63,6 +63,7 @@ export function startV3Writer(options: V3WriterOptions): StartedWriter {
 /** A v2 key changed after the migrator's scan, and what v3 holds for it. */
 export interface V2Drift {
   key: string;
+  /** modified / deleted: the run had copied the key; created: it had not (new since the scan). */
   change: "created" | "modified" | "deleted";
   /** v2 modifiedIndex now (deleted: the index the run migrated). */
   modifiedIndex: number;
@@ -83,13 +84,15 @@ export function v2DriftSinceScan(
 ): V2Drift[] {
   const out: V2Drift[] = [];
   const inV2 = new Set<string>();
+  // v2's set replaces the node (a new createdIndex), so "existed at the scan" comes from the run
+  const copied = new Set(migrated.map((m) => m.v2Key));
   for (const leaf of leaves(tree.root)) {
     inV2.add(leaf.key);
     if (leaf.modifiedIndex <= scanIndex) continue;
     const held = v3.get(leaf.key);
     out.push({
       key: leaf.key,
-      change: leaf.createdIndex > scanIndex ? "created" : "modified",
+      change: copied.has(leaf.key) ? "modified" : "created",
       modifiedIndex: leaf.modifiedIndex,
       v3: held === undefined ? "absent" : held === leaf.value ? "same" : "stale",
     });
