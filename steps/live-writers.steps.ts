@@ -289,7 +289,7 @@ step(
   {
     area,
     example: 'Then every v2 write during the online migration of etcd "source" is in v3 or named',
-    doc: "Against the v2 writer's log: a write the migrator's scan saw (modifiedIndex ≤ the scan's index) is in v3 with its value; a later one is named by the v2 drift check (leaves modified after the scan, migrated keys deleted since), with what v3 holds. Fails if no write came after the scan.",
+    doc: "Against the v2 writer's log, key by key: the value the key held at the migrator's scan (its last write with modifiedIndex ≤ the scan's index) is what v3 holds; a last write after the scan is named by the v2 drift check (leaves modified after the scan, migrated keys deleted since), with what v3 holds. Fails if no write came after the scan.",
   },
   async function (name: string) {
     const result = this.variable<OnlineMigrationResult>(`etcd:online:${name}`);

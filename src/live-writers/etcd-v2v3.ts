@@ -109,9 +109,10 @@ export function v2DriftSinceScan(
 }
 
 /**
- * The v2 writer's log against the migration: a write the scan saw (modifiedIndex ≤ scan index) must
- * be in v3 with its value; a later one must be named by the drift, at its index. A named key no log
- * holds is a false alarm. Pure.
+ * The v2 writer's log against the migration, key by key: the value of the key's last write the scan
+ * saw (modifiedIndex ≤ the scan index) must be what v3 holds — the copy is of the scan — and a last
+ * write after the scan must be named by the drift, at its index. A named key no log holds is a false
+ * alarm. Pure.
  */
 export function v2WritesAccounted(
   log: WriterLog,
@@ -121,23 +122,24 @@ export function v2WritesAccounted(
 ): Difference[] {
   const named = new Map(drift.map((d) => [d.key, d]));
   const out: Difference[] = [];
+  const seen = lastWrites([{ ...log, writes: log.writes.filter((w) => w.revision <= scanIndex) }]);
   const last = lastWrites([log]);
+  for (const [key, w] of seen) {
+    const held = v3.get(key);
+    if (held !== w.value)
+      out.push({
+        class: held === undefined ? "missing" : "changed",
+        id: `etcd-v2:${key}`,
+        kind: w.writer,
+        path: held === undefined ? "" : "value",
+        expected: w.value,
+        actual: held,
+        note: `v2 held this at the scan (written at index ${w.revision} ≤ ${scanIndex}): the copy must hold it`,
+      });
+  }
   for (const [key, w] of last) {
+    if (w.revision <= scanIndex) continue;
     const id = `etcd-v2:${key}`;
-    if (w.revision <= scanIndex) {
-      const held = v3.get(key);
-      if (held !== w.value)
-        out.push({
-          class: held === undefined ? "missing" : "changed",
-          id,
-          kind: w.writer,
-          path: held === undefined ? "" : "value",
-          expected: w.value,
-          actual: held,
-          note: `written at v2 index ${w.revision}, before the scan at ${scanIndex}: the migration must carry it`,
-        });
-      continue;
-    }
     const d = named.get(key);
     if (!d || d.modifiedIndex !== w.revision)
       out.push({

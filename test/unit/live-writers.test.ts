@@ -203,4 +203,14 @@ test("v2 writes: before the scan they must be in v3, after it they must be named
     lost.filter((d) => d.class !== "accounted").map((d) => `${d.class} ${d.id}`),
     ["missing etcd-v2:/live/k1", "missing etcd-v2:/live/k2"],
   );
+  // a run that claims a later scan than it read: the copy lacks what v2 held at that index
+  const late = log("v2-writer", [
+    ["/live/k0", 5, "v0"],
+    ["/live/k0", 19, "v1"],
+    ["/live/k0", 25, "v3"],
+  ]);
+  assert.deepEqual(
+    v2WritesAccounted(late, 20, drift.slice(0, 1), v3).map((d) => `${d.class} ${d.path}`),
+    ["changed value", "accounted "],
+  );
 });
