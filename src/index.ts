@@ -7,6 +7,7 @@ export * from "./common/cleanup.js";
 export * from "./common/errors.js";
 export * from "./diff/index.js";
 export * from "./etcd-v2v3/index.js";
+export * from "./live-writers/index.js";
 export * from "./mappings/index.js";
 export * from "./migrator-module/index.js";
 export * from "./providers/backend.js";
