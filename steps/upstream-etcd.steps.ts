@@ -282,7 +282,7 @@ step(
   {
     area,
     example: 'Then etcd "source" keeps its v2 data as "WAL and snapshot"',
-    doc: "Member 0's storage layout: `WAL only` (no .snap), `WAL and snapshot` (a .snap with WAL entries after it) or `fresh snapshot` (a .snap within 2 entries of the applied index).",
+    doc: "Member 0's storage layout: `WAL only` (no .snap), `WAL and snapshot` (a .snap with WAL entries after it) or `fresh snapshot` (a .snap at most 1 entry behind the applied index).",
   },
   async function (name: string, wanted: string) {
     const { layout, detail } = await storageLayout(this.etcd(name));

@@ -108,7 +108,7 @@ const e01: Judge = async (ctx) => {
           `${n.key} create/mod/version ${got.createRevision}/${got.modRevision}/${got.version}, v2 ${n.createdIndex}/${n.modifiedIndex}/1`,
         );
   }
-  const facts = `${migrated.length} keys, highest migrated mod_revision ${maxMod}, then \`put test\` got create_revision ${test.createRevision} (upstream's e2e test expects 7)`;
+  const facts = `${migrated.length} keys, highest migrated mod_revision ${maxMod}, then \`put test\` got create_revision ${test.createRevision}${ctx.run.tool.storeshift ? " (online: new revisions, one per Txn)" : " (upstream's e2e test expects 7)"}`;
   return problems.length
     ? { outcome: "reproduced", detail: `revision continuity broken: ${problems.join("; ")}` }
     : { outcome: "not-reproduced", detail: facts };

@@ -25,14 +25,14 @@ export type Layout = "WAL only" | "WAL and snapshot" | "fresh snapshot";
 
 /**
  * The storage layout of member 0 right now: no `.snap` (WAL only), a `.snap` with later WAL entries,
- * or a `.snap` within 2 entries of the applied index (fresh: `--snapshot-count 1`).
+ * or a `.snap` at most 1 entry behind the applied index (fresh: `--snapshot-count 1`).
  */
 export async function storageLayout(cluster: StartedLocalEtcd): Promise<{ layout: Layout; detail: string }> {
   const m = cluster.member(0);
   const snap = await latestSnapIndex(m.info.dataDir);
   const applied = (await memberStatus(m.clientUrl)).raftAppliedIndex;
   const layout: Layout =
-    snap === 0 ? "WAL only" : applied - snap <= 2 ? "fresh snapshot" : "WAL and snapshot";
+    snap === 0 ? "WAL only" : applied - snap <= 1 ? "fresh snapshot" : "WAL and snapshot";
   return { layout, detail: `newest .snap at raft index ${snap || "none"}, applied index ${applied}` };
 }
 
