@@ -289,7 +289,7 @@ const e06: Judge = async (ctx) => {
     return present.length === ownTtl.length && leased.length >= ownTtl.length && v2Gone && v3Gone
       ? {
           outcome: "fixed-by-storeshift",
-          detail: `lease policy: ${ownTtl.length} TTL key(s) on leases (${leased.length} leased keys), ${dirChildren} non-TTL key(s) permanent; ${shortest.key} expired in v2 and in v3`,
+          detail: `lease policy: ${ownTtl.length} TTL key(s) on leases (${leased.length} leased keys), ${dirChildren} key(s) without a TTL of their own; ${shortest.key} expired in v2 and in v3`,
         }
       : {
           outcome: "reproduced",
@@ -405,9 +405,13 @@ const e11: Judge = async (ctx) => {
   const start = ctx.run.notes.rollbackStart as { ok: boolean; error?: string; log?: string } | undefined;
   if (!start) throw new Error("E-11: no rollback was attempted");
   if (!start.ok) {
-    const panic = (start.log ?? "").match(
-      /panic:?[^\n]{0,200}|failed to [^\n]{0,160}snapshot[^\n]{0,80}/,
-    )?.[0];
+    // etcd 3.4 logs JSON lines (zap); the fatal one says what it could not find
+    const fatal = (start.log ?? "").split("\n").find((l) => /"level":"(panic|fatal)"/.test(l)) ?? "";
+    const msg = fatal.match(/"msg":"([^"]+)"/)?.[1];
+    const why = fatal.match(/"error":"([^"]+)"/)?.[1];
+    const panic = msg
+      ? `${msg}${why ? `: ${why}` : ""}`
+      : (start.log ?? "").match(/panic:?[^\n]{0,200}/)?.[0];
     return {
       outcome: "reproduced",
       detail: `etcd did not start after the rollback: ${panic ?? start.error ?? "?"}`,
