@@ -120,12 +120,15 @@ async function runMigrator(
   try {
     const m = await migrator(world);
     if (spec.kind === "storeshift offline") {
+      // the scenario's own dir: a refused or failed roll keeps its backups, and they must go too
+      const backupRoot = await makeTempDir(`${name}-upstream-backups`);
+      world.leaveDir(`offline backups of etcd "${name}"`, backupRoot);
       run.offline = await m.migrateOffline(cluster, {
         etcdctl: etcdctl.path,
         noTtl: spec.noTtl,
         transformer,
+        backupRoot,
       });
-      world.leaveDir(`offline backups of etcd "${name}"`, run.offline.backupRoot);
       if (run.offline.discrepancies.length > 0)
         run.error = `offline migration verified with ${run.offline.discrepancies.length} discrepancies`;
     } else {
@@ -211,8 +214,11 @@ step(
       notes: { precondition: condition },
     };
     let dataDir = member.info.dataDir;
-    if (condition === "the data dir is wrong") dataDir = join(await makeTempDir("no-member"), "data");
-    else if (condition === "the v2 store is empty") await member.stop();
+    if (condition === "the data dir is wrong") {
+      const empty = await makeTempDir("no-member");
+      this.leaveDir("an empty dir standing for a wrong --data-dir", empty);
+      dataDir = join(empty, "data");
+    } else if (condition === "the v2 store is empty") await member.stop();
     else if (condition !== "the member is running")
       throw new Error(
         `precondition "${condition}": expected the v2 store is empty, the member is running or the data dir is wrong`,
