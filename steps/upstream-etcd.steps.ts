@@ -6,6 +6,7 @@ import { followerIndex, rollbackByDeletingDb, storageLayout } from "../src/etcd-
 import {
   etcdctl34,
   etcdctlCurrent,
+  etcdctlOfLine,
   migrateInPlace,
   migrateMember,
   runTool,
@@ -29,7 +30,8 @@ const pausedVar = (name: string) => `upstream:paused:${name}`;
 /** `etcdctl migrate [--no-ttl] [--transformer F] [, members stopped N ms apart]`, `storeshift online [--ttl P]`, ... */
 interface MigratorSpec {
   kind: "etcdctl" | "storeshift offline" | "storeshift online";
-  etcdctlLine: "3.4" | "3.6";
+  /** "3.4" (Debian's), "3.6" (storeshift's build) or another line from the binary cache. */
+  etcdctlLine: string;
   noTtl: boolean;
   ttl?: string;
   transformer?: string;
@@ -38,7 +40,7 @@ interface MigratorSpec {
 }
 
 function parseMigrator(text: string): MigratorSpec {
-  const m = text.match(/^(etcdctl(?: (3\.6))? migrate|storeshift offline|storeshift online)\b(.*)$/);
+  const m = text.match(/^(etcdctl(?: (3\.\d+))? migrate|storeshift offline|storeshift online)\b(.*)$/);
   if (!m)
     throw new Error(
       `migrator "${text}": expected "etcdctl migrate …", "etcdctl 3.6 migrate", "storeshift offline …" or "storeshift online …"`,
@@ -46,7 +48,7 @@ function parseMigrator(text: string): MigratorSpec {
   const rest = m[3] ?? "";
   return {
     kind: m[1]?.startsWith("etcdctl") ? "etcdctl" : (m[1] as MigratorSpec["kind"]),
-    etcdctlLine: m[2] === "3.6" || /with etcdctl 3\.6/.test(rest) ? "3.6" : "3.4",
+    etcdctlLine: m[2] ?? rest.match(/with etcdctl (3\.\d+)/)?.[1] ?? "3.4",
     noTtl: /--no-ttl/.test(rest),
     ttl: rest.match(/--ttl (\w+)/)?.[1],
     transformer: rest.match(/--transformer (\S+)/)?.[1],
@@ -71,8 +73,14 @@ async function v2Before(world: StoreshiftWorld, name: string): Promise<void> {
 }
 
 /** Records that a case could not run here, with the reason, and skips the scenario. */
-function notRun(world: StoreshiftWorld, caseId: string, tool: string, reason: string): "skipped" {
-  world.record.upstreamCase({ caseId, tool, outcome: "not-run", detail: reason });
+function notRun(
+  world: StoreshiftWorld,
+  caseId: string,
+  tool: string,
+  toolVersion: string | undefined,
+  reason: string,
+): "skipped" {
+  world.record.upstreamCase({ caseId, tool, toolVersion, outcome: "not-run", detail: reason });
   world.record.reason = reason;
   return "skipped";
 }
@@ -96,11 +104,17 @@ async function runMigrator(
     notes: spec.transformer ? { transformer: spec.transformer.split("/").pop() } : {},
   };
   let etcdctl: { path: string; version: string } = await etcdctl34();
-  if (spec.etcdctlLine === "3.6") {
-    const current = await etcdctlCurrent();
-    if ("missing" in current)
-      return notRun(world, caseIdOf(world), `etcdctl 3.6`, `needs etcdctl 3.6: ${current.missing}`);
-    etcdctl = current;
+  if (spec.etcdctlLine !== "3.4") {
+    const other = spec.etcdctlLine === "3.6" ? await etcdctlCurrent() : await etcdctlOfLine(spec.etcdctlLine);
+    if ("missing" in other)
+      return notRun(
+        world,
+        caseIdOf(world),
+        spec.kind === "etcdctl" ? "etcdctl migrate" : spec.kind,
+        spec.kind === "etcdctl" ? `${spec.etcdctlLine}.x` : undefined,
+        `needs etcdctl ${spec.etcdctlLine}: ${other.missing}`,
+      );
+    etcdctl = other;
   }
   if (spec.kind === "etcdctl") {
     run.tool = { name: "etcdctl migrate", version: etcdctl.version, storeshift: false };
@@ -181,7 +195,7 @@ step(
   {
     area,
     example: 'When I migrate etcd "source" with "etcdctl migrate --no-ttl"',
-    doc: "`etcdctl migrate [--no-ttl] [--transformer F] [, members stopped N ms apart]`: the bare tool (3.4, or `etcdctl 3.6 migrate`) on every stopped member, then all started together; `storeshift offline [with etcdctl 3.6] [--transformer F]`: storeshift's guarded roll; `storeshift online [--ttl P] [--include-hidden]`. v2 and v3 are read before; a refusal or failure is kept for the case's verdict.",
+    doc: "`etcdctl migrate [--no-ttl] [--transformer F] [, members stopped N ms apart]`: the bare tool (3.4, or `etcdctl 3.6 migrate` / `etcdctl 3.5 migrate` from the binary cache; recorded not run when absent) on every stopped member, then all started together; `storeshift offline [with etcdctl 3.N] [--transformer F]`: storeshift's guarded roll; `storeshift online [--ttl P] [--include-hidden]`. v2 and v3 are read before; a refusal or failure is kept for the case's verdict.",
     timeoutMs: 300_000,
   },
   async function (name: string, text: string) {

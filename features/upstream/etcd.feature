@@ -158,8 +158,10 @@ Feature: upstream regression cases of the etcd v2store → v3store migration
 
     Examples:
       | migrator                           | verdict             |
-      | etcdctl 3.6 migrate                | reproduced          |
+      | etcdctl 3.6 migrate                 | reproduced          |
       | storeshift offline with etcdctl 3.6 | fixed-by-storeshift |
+      | etcdctl 3.5 migrate                 | reproduced          |
+      | storeshift offline with etcdctl 3.5 | fixed-by-storeshift |
 
   @E-15
   Scenario Outline: E-15 hidden keys, directories, history and invalid bytes are not carried as written (<migrator>)

@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { readdir } from "node:fs/promises";
+import { cachedBinaryPath, cacheRoot } from "../binaries/cache.js";
 import { requireBinary } from "../binaries/install.js";
 import { isMissing, locate } from "../binaries/locate.js";
 import { tryOutput } from "../binaries/run-tool.js";
@@ -47,6 +49,31 @@ export async function etcdctlCurrent(): Promise<EtcdctlBinary | { missing: strin
   const found = await locate("etcdctl");
   if (isMissing(found)) return { missing: found.reason };
   return { path: found.path, version: await etcdctlVersion(found.path) };
+}
+
+/**
+ * etcdctl of another minor line (e.g. "3.5") from storeshift's binary cache (`etcdctl-3.5.x/`), as
+ * another suite may have built it; the highest patch wins. Never built here.
+ */
+export async function etcdctlOfLine(line: string): Promise<EtcdctlBinary | { missing: string }> {
+  const bin = `${cacheRoot()}/bin`;
+  let names: string[] = [];
+  try {
+    names = await readdir(bin);
+  } catch {
+    // no cache yet
+  }
+  const versions = names
+    .map((n) => n.match(/^etcdctl-(\d+\.\d+\.\d+)$/)?.[1])
+    .filter((v): v is string => v?.startsWith(`${line}.`) === true)
+    .sort((a, b) => Number(b.split(".")[2]) - Number(a.split(".")[2]));
+  const version = versions[0];
+  if (!version)
+    return {
+      missing: `no etcdctl ${line}.x in ${bin} (this machine has none; storeshift does not build it)`,
+    };
+  const path = cachedBinaryPath("etcdctl", version);
+  return { path, version: await etcdctlVersion(path) };
 }
 
 /** One `ETCDCTL_API=3 etcdctl <args>` with a hard timeout; never throws for the tool's own failure. */
