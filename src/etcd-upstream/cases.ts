@@ -339,9 +339,9 @@ function memberAgreement(what: string, refusal: RegExp): Judge {
       return refusal.test(ctx.run.error) && v3 === ctx.v3Before.length
         ? {
             outcome: "fixed-by-storeshift",
-            detail: `refused before touching a member: ${ctx.run.error.slice(0, 240)}`,
+            detail: `refused before touching a member: ${ctx.run.error.slice(0, 300)}`,
           }
-        : { outcome: "reproduced", detail: `failed otherwise: ${ctx.run.error.slice(0, 240)}` };
+        : { outcome: "reproduced", detail: `failed otherwise: ${ctx.run.error.slice(0, 300)}` };
     }
     requireRan(ctx);
     const { diverged, detail } = await divergence(ctx);
@@ -365,9 +365,9 @@ const e10: Judge = async (ctx) => {
     return intact && /v3 key space holds/.test(ctx.run.error)
       ? {
           outcome: "fixed-by-storeshift",
-          detail: `refused: ${ctx.run.error.slice(0, 200)}; all ${before.length} v3 keys intact`,
+          detail: `refused: ${ctx.run.error.slice(0, 300)}; all ${before.length} v3 keys intact`,
         }
-      : { outcome: "reproduced", detail: `failed otherwise: ${ctx.run.error.slice(0, 200)}` };
+      : { outcome: "reproduced", detail: `failed otherwise: ${ctx.run.error.slice(0, 300)}` };
   }
   requireRan(ctx);
   const now = byKey((await members(ctx))[0]?.kvs ?? []);
@@ -445,7 +445,7 @@ const e14: Judge = async (ctx) => {
     return /no `migrate` command/.test(err) && v3 === 0
       ? {
           outcome: "fixed-by-storeshift",
-          detail: `refused up front, members untouched: ${err.slice(0, 200)}`,
+          detail: `refused up front, members untouched: ${err.slice(0, 300)}`,
         }
       : { outcome: "reproduced", detail: err ? `failed otherwise: ${err}` : "it ran" };
   }
@@ -464,7 +464,7 @@ const e15: Judge = async (ctx) => {
   if (ctx.run.tool.storeshift && ctx.run.error) {
     return /above|too large|request/i.test(ctx.run.error) &&
       (await members(ctx)).every((m) => m.kvs.length === 0)
-      ? { outcome: "fixed-by-storeshift", detail: `refused before any write: ${ctx.run.error.slice(0, 200)}` }
+      ? { outcome: "fixed-by-storeshift", detail: `refused before any write: ${ctx.run.error.slice(0, 300)}` }
       : { outcome: "reproduced", detail: `failed otherwise: ${ctx.run.error}` };
   }
   requireRan(ctx);
