@@ -56,11 +56,11 @@ Feature: upstream regression cases of the etcd v2store → v3store migration
     Then upstream case "E-04" is "<verdict>" by "<migrator>"
 
     Examples:
-      | precondition          | fixture  | migrator           | verdict             |
+      | precondition          | fixture   | migrator           | verdict             |
       | the v2 store is empty | e04-empty | etcdctl migrate    | not-reproduced      |
-      | the member is running | e04-keys | etcdctl migrate    | reproduced          |
-      | the member is running | e04-keys | storeshift offline | fixed-by-storeshift |
-      | the data dir is wrong | e04-keys | etcdctl migrate    | not-reproduced      |
+      | the member is running | e04-keys  | etcdctl migrate    | reproduced          |
+      | the member is running | e04-keys  | storeshift offline | fixed-by-storeshift |
+      | the data dir is wrong | e04-keys  | etcdctl migrate    | not-reproduced      |
 
   @E-05
   Scenario Outline: E-05 keys gain a leading slash: a reader on the old prefix sees nothing (<migrator>)
@@ -96,10 +96,10 @@ Feature: upstream regression cases of the etcd v2store → v3store migration
     Then upstream case "E-07" is "<verdict>" by "<migrator>"
 
     Examples:
-      | migrator                                      | verdict             |
+      | migrator                                       | verdict             |
       | etcdctl migrate, members stopped 2500 ms apart | reproduced          |
-      | storeshift offline                            | fixed-by-storeshift |
-      | storeshift online                             | fixed-by-storeshift |
+      | storeshift offline                             | fixed-by-storeshift |
+      | storeshift online                              | fixed-by-storeshift |
 
   @E-08 @slow
   Scenario Outline: E-08 a follower that fell behind is migrated with keys missing (<migrator>)
@@ -157,7 +157,7 @@ Feature: upstream regression cases of the etcd v2store → v3store migration
     Then upstream case "E-14" is "<verdict>" by "<migrator>"
 
     Examples:
-      | migrator                           | verdict             |
+      | migrator                            | verdict             |
       | etcdctl 3.6 migrate                 | reproduced          |
       | storeshift offline with etcdctl 3.6 | fixed-by-storeshift |
       | etcdctl 3.5 migrate                 | reproduced          |
@@ -173,9 +173,9 @@ Feature: upstream regression cases of the etcd v2store → v3store migration
     And upstream case "E-15" is "<verdict>" by "<migrator>"
 
     Examples:
-      | migrator                           | tree                     | mode    | verdict             |
-      | etcdctl migrate                    | e15-shapes               | offline | reproduced          |
-      | storeshift online --include-hidden | e15-shapes-with-hidden   | online  | fixed-by-storeshift |
+      | migrator                           | tree                   | mode    | verdict             |
+      | etcdctl migrate                    | e15-shapes             | offline | reproduced          |
+      | storeshift online --include-hidden | e15-shapes-with-hidden | online  | fixed-by-storeshift |
 
   @E-15
   Scenario Outline: E-15 a v2 value above the v3 request limit (<migrator>)
@@ -197,7 +197,7 @@ Feature: upstream regression cases of the etcd v2store → v3store migration
     Then upstream case "E-16" is "<verdict>" by "<migrator>"
 
     Examples:
-      | transformer                              | script    | migrator           | verdict             |
-      | writes a truncated frame and exits 0     | malformed | etcdctl migrate    | reproduced          |
-      | exits 3 after writing one key            | fail-half | etcdctl migrate    | reproduced          |
-      | exits 3 after writing one key            | fail-half | storeshift offline | fixed-by-storeshift |
+      | transformer                          | script    | migrator           | verdict             |
+      | writes a truncated frame and exits 0 | malformed | etcdctl migrate    | reproduced          |
+      | exits 3 after writing one key        | fail-half | etcdctl migrate    | reproduced          |
+      | exits 3 after writing one key        | fail-half | storeshift offline | fixed-by-storeshift |
