@@ -494,12 +494,12 @@ const e15: Judge = async (ctx) => {
       detail: `exclusions counted in the result (${ex || "none"})${online.options.includeHidden.length ? `, hidden keys copied by name: ${online.options.includeHidden.join(", ")}` : ""}; ${facts.join("; ") || "every value carried"}`,
     };
   }
-  const hidden = v2Leaves(ctx.v2Before).length; // listings never show hidden nodes
+  // listings never show hidden nodes: the fixture's names are the only way to ask for them
+  const hidden = (ctx.run.notes.hidden as string[] | undefined) ?? [];
+  const hiddenGone = hidden.filter((h) => !m.kvs.some((kv) => text(kv.key).startsWith(h)));
+  if (hiddenGone.length) facts.unshift(`hidden ${hiddenGone.join(", ")} absent, not counted anywhere`);
   return facts.length
-    ? {
-        outcome: "reproduced",
-        detail: `silently: hidden keys and dirs absent (none counted), ${facts.join("; ")}; ${hidden} visible leaves`,
-      }
+    ? { outcome: "reproduced", detail: `silently: ${facts.join("; ")}` }
     : { outcome: "not-reproduced", detail: "every shape carried" };
 };
 
