@@ -31,9 +31,14 @@ export async function storageLayout(cluster: StartedLocalEtcd): Promise<{ layout
   const m = cluster.member(0);
   const snap = await latestSnapIndex(m.info.dataDir);
   const applied = (await memberStatus(m.clientUrl)).raftAppliedIndex;
-  const layout: Layout =
-    snap === 0 ? "WAL only" : applied - snap <= 1 ? "fresh snapshot" : "WAL and snapshot";
-  return { layout, detail: `newest .snap at raft index ${snap || "none"}, applied index ${applied}` };
+  const detail = `newest .snap at raft index ${snap || "none"}, applied index ${applied}`;
+  return { layout: classifyLayout(snap, applied), detail };
+}
+
+/** Pure: the layout from the newest `.snap`'s raft index (0 = none) and the applied index. */
+export function classifyLayout(snapIndex: number, appliedIndex: number): Layout {
+  if (snapIndex === 0) return "WAL only";
+  return appliedIndex - snapIndex <= 1 ? "fresh snapshot" : "WAL and snapshot";
 }
 
 /**

@@ -3,6 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { JUDGES } from "../../src/etcd-upstream/cases.js";
+import { classifyLayout } from "../../src/etcd-upstream/cluster-ops.js";
 import { asOutcome, settle } from "../../src/etcd-upstream/verdict.js";
 import { loadFixture, parseFixture } from "../../src/etcd-v2v3/fixture.js";
 import { loadExpectedTree } from "../../src/etcd-v3-oracle/index.js";
@@ -64,4 +65,12 @@ test("the feature's case tags have judges, and E-09/E-12/E-13 are left to featur
   for (const id of tags) assert.ok(id && JUDGES[id], `${id} has no judge`);
   for (const id of ["E-09", "E-12", "E-13"]) assert.ok(!tags.has(id), `${id} belongs to features/lifecycle`);
   assert.equal(tags.size, 13);
+});
+
+test("storage layouts: no .snap, a .snap with later WAL entries, a .snap at most one entry behind", () => {
+  assert.equal(classifyLayout(0, 16), "WAL only");
+  assert.equal(classifyLayout(12, 16), "WAL and snapshot");
+  assert.equal(classifyLayout(14, 16), "WAL and snapshot");
+  assert.equal(classifyLayout(15, 16), "fresh snapshot");
+  assert.equal(classifyLayout(16, 16), "fresh snapshot");
 });
