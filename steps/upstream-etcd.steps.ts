@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { packageRoot } from "../src/common/package-root.js";
+import { packageRoot, storeshiftVersion } from "../src/common/package-root.js";
 import { makeTempDir } from "../src/common/temp.js";
 import { type CaseContext, judgeOf, type UpstreamRun } from "../src/etcd-upstream/cases.js";
 import { followerIndex, rollbackByDeletingDb, storageLayout } from "../src/etcd-upstream/cluster-ops.js";
@@ -100,7 +100,7 @@ async function runMigrator(
   const transformer = spec.transformer ? await world.fixturePath(spec.transformer) : undefined;
   const run: UpstreamRun = {
     migrator: text,
-    tool: { name: "storeshift", storeshift: true },
+    tool: { name: "storeshift", version: storeshiftVersion(), storeshift: true },
     notes: spec.transformer ? { transformer: spec.transformer.split("/").pop() } : {},
   };
   // hidden v2 names the fixture declares: no listing shows them, so a judge can only ask by name
@@ -113,7 +113,7 @@ async function runMigrator(
         world,
         caseIdOf(world),
         spec.kind === "etcdctl" ? "etcdctl migrate" : spec.kind,
-        spec.kind === "etcdctl" ? `${spec.etcdctlLine}.x` : undefined,
+        spec.kind === "etcdctl" ? `${spec.etcdctlLine}.x` : storeshiftVersion(),
         `needs etcdctl ${spec.etcdctlLine}: ${other.missing}`,
       );
     etcdctl = other;
@@ -132,7 +132,7 @@ async function runMigrator(
   const paused = world.vars.get(pausedVar(name)) as number | undefined;
   if (paused !== undefined) cluster.member(paused).resume();
   await startAll(cluster.members);
-  run.tool = { name: spec.kind, storeshift: true };
+  run.tool = { name: spec.kind, version: storeshiftVersion(), storeshift: true };
   try {
     const m = await migrator(world);
     if (spec.kind === "storeshift offline") {
@@ -241,7 +241,7 @@ step(
       );
     await this.record.phase(`${text} where ${condition}`, async () => {
       if (text === "storeshift offline") {
-        run.tool = { name: "storeshift offline", storeshift: true };
+        run.tool = { name: "storeshift offline", version: storeshiftVersion(), storeshift: true };
         const cli = await runTool(
           process.execPath,
           [
