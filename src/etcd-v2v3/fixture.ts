@@ -4,14 +4,15 @@ import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import { InputError } from "../common/errors.js";
 import { randomSeed, seededRandom } from "../common/random.js";
 import { utf8Text } from "../common/utf8.js";
-import { v2Append, v2Delete, v2Mkdir, v2Set } from "./v2-client.js";
+import { v2Append, v2Delete, v2Mkdir, v2Set, v2SetBytes, v2Update } from "./v2-client.js";
 
 /**
  * A v2 fixture: writes replayed in order against the v2 API (the order fixes the v2 indexes).
  * The YAML format is documented in fixtures/etcd-v2/README.md.
  */
 export type FixtureStep =
-  | { op: "set"; key: string; value: string; ttl?: number }
+  | { op: "set"; key: string; value: string; ttl?: number; bytes?: Buffer }
+  | { op: "update"; key: string; value: string }
   | { op: "mkdir"; key: string; ttl?: number }
   | { op: "append"; key: string; value: string }
   | { op: "rm"; key: string; recursive: boolean }
@@ -25,7 +26,7 @@ export interface V2Fixture {
   steps: FixtureStep[];
 }
 
-const STEP_OPS = ["set", "mkdir", "append", "rm", "generate"] as const;
+const STEP_OPS = ["set", "update", "mkdir", "append", "rm", "generate"] as const;
 
 function fail(where: string, message: string): never {
   throw new InputError(`load v2 fixture ${where}: ${message}`);
@@ -55,6 +56,13 @@ function stepValue(where: string, raw: Record<string, unknown>): string {
   return raw.value;
 }
 
+/** `hex: "61 ff 62"`: raw value bytes, for values that are not UTF-8 (which a YAML string cannot hold). */
+function hexBytes(where: string, raw: unknown): Buffer {
+  const digits = typeof raw === "string" ? raw.replace(/\s+/g, "") : "";
+  if (!/^([0-9a-fA-F]{2})*$/.test(digits)) fail(where, 'hex must be pairs of hex digits, e.g. "61 ff 00"');
+  return Buffer.from(digits, "hex");
+}
+
 /** Validates one parsed step; `where` names the file, step index and line. */
 export function parseStep(where: string, raw: unknown): FixtureStep {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail(where, "a step must be a mapping");
@@ -64,8 +72,15 @@ export function parseStep(where: string, raw: unknown): FixtureStep {
   const op = ops[0];
   const ttl = step.ttl === undefined ? undefined : asCount(where, "ttl", step.ttl, 1);
   switch (op) {
-    case "set":
-      return { op, key: asKey(where, step.set), value: stepValue(where, step), ttl };
+    case "set": {
+      if (step.hex === undefined)
+        return { op, key: asKey(where, step.set), value: stepValue(where, step), ttl };
+      if (step.value !== undefined || step.repeat !== undefined)
+        fail(where, "give one of value, repeat or hex");
+      return { op, key: asKey(where, step.set), value: "", ttl, bytes: hexBytes(where, step.hex) };
+    }
+    case "update":
+      return { op, key: asKey(where, step.update), value: stepValue(where, step) };
     case "mkdir":
       return { op, key: asKey(where, step.mkdir), ttl };
     case "append":
@@ -175,7 +190,11 @@ export async function seedV2(
   for (const step of fixture.steps) {
     switch (step.op) {
       case "set":
-        await v2Set(endpoint, step.key, step.value, step.ttl);
+        if (step.bytes) await v2SetBytes(endpoint, step.key, step.bytes, step.ttl);
+        else await v2Set(endpoint, step.key, step.value, step.ttl);
+        break;
+      case "update":
+        await v2Update(endpoint, step.key, step.value);
         break;
       case "mkdir":
         await v2Mkdir(endpoint, step.key, step.ttl);

@@ -186,6 +186,34 @@ export async function v2Set(
   return written(body, key);
 }
 
+/**
+ * `set` with raw value bytes: the form body is percent-encoded byte by byte, so bytes that are not
+ * UTF-8 reach the server as they are (it then stores what Go makes of them).
+ */
+export async function v2SetBytes(
+  endpoint: string,
+  key: string,
+  bytes: Uint8Array,
+  ttl?: number,
+): Promise<V2WriteResult> {
+  const value = Array.from(bytes, (b) => `%${b.toString(16).padStart(2, "0")}`).join("");
+  const { body } = await v2Call(`v2 set ${key} (${bytes.length} raw bytes)`, keyUrl(endpoint, key), {
+    method: "PUT",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: `value=${value}${ttl === undefined ? "" : `&ttl=${ttl}`}`,
+  });
+  return written(body, key);
+}
+
+/** `etcdctl update`: PUT with prevExist=true, so the node keeps its createdIndex (a CAS-style update). */
+export async function v2Update(endpoint: string, key: string, value: string): Promise<V2WriteResult> {
+  const { body } = await v2Call(`v2 update ${key}`, keyUrl(endpoint, key), {
+    method: "PUT",
+    body: form({ value, prevExist: "true" }),
+  });
+  return written(body, key);
+}
+
 /** `etcdctl mkdir`: PUT dir=true, optionally with a TTL. */
 export async function v2Mkdir(endpoint: string, key: string, ttl?: number): Promise<V2WriteResult> {
   const { body } = await v2Call(`v2 mkdir ${key}`, keyUrl(endpoint, key), {

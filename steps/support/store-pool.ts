@@ -14,6 +14,8 @@ export interface PoolKeys {
   members: number;
   /** Which etcd serves a v3 store: 3.6 by default, or Debian's 3.4.23 (a Calico cluster's etcd may be 3.4). */
   line?: EtcdLine;
+  /** `--snapshot-count` of a v2 store (the scenario's own): forces a WAL/.snap layout. */
+  snapshotCount?: number;
 }
 
 function lineOf(k: PoolKeys): EtcdLine {

@@ -28,7 +28,7 @@ test("fixture errors are one line naming the file, the step and its line", () =>
     ],
     [
       "steps:\n  - set: /a\n  - mkdir: /b\n    set: /c\n",
-      /^load v2 fixture f\.yaml:3 \(steps\[1\]\): a step needs exactly one of set, mkdir, append, rm, generate$/,
+      /^load v2 fixture f\.yaml:3 \(steps\[1\]\): a step needs exactly one of set, update, mkdir, append, rm, generate$/,
     ],
     [
       "steps:\n  - set: /a\n    ttl: -1\n",
