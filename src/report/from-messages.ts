@@ -1,4 +1,4 @@
-import type { ScenarioResult } from "./result.js";
+import type { ScenarioResult, StepTiming } from "./result.js";
 
 /**
  * The media type of the attachment the step library's After hook adds to every scenario: the
@@ -15,6 +15,7 @@ interface Timestamp {
 interface StepResult {
   status: string;
   message?: string;
+  duration?: Timestamp;
 }
 export interface Envelope {
   pickle?: {
@@ -144,6 +145,7 @@ export class ScenarioCollector {
       else if (worst === "PENDING") reason = `pending ${where}`;
       else if (worst !== "SKIPPED") reason = firstLine(stopped.result.message) || `${where} failed`;
     }
+    const steps = stepTimings(attempt, testCase, pickle);
     return {
       id: recorded.id ?? slug(pickle.uri, pickle.name),
       name: pickle.name,
@@ -157,8 +159,34 @@ export class ScenarioCollector {
       ...(recorded.seeds ? { seeds: recorded.seeds } : {}),
       ...(recorded.artifacts ? { artifacts: recorded.artifacts } : {}),
       ...(recorded.upstreamCases ? { upstreamCases: recorded.upstreamCases } : {}),
+      ...(steps.length > 0 ? { steps } : {}),
     };
   }
+}
+
+/**
+ * Each finished step and hook of an attempt with cucumber's own duration. Hooks are named by where
+ * they ran: before the first step, or after the last (the After hook holds cleanup and store reset).
+ */
+function stepTimings(
+  attempt: Attempt,
+  testCase: NonNullable<Envelope["testCase"]>,
+  pickle: NonNullable<Envelope["pickle"]>,
+): StepTiming[] {
+  const firstStep = testCase.testSteps.findIndex((t) => t.pickleStepId !== undefined);
+  return attempt.steps
+    .filter((st) => st.result.duration !== undefined)
+    .map((st) => {
+      const index = testCase.testSteps.findIndex((t) => t.id === st.testStepId);
+      const pickleStepId = testCase.testSteps[index]?.pickleStepId;
+      const text =
+        pickleStepId !== undefined
+          ? (pickle.steps.find((s) => s.id === pickleStepId)?.text ?? "a step")
+          : firstStep >= 0 && index > firstStep
+            ? "hook (after)"
+            : "hook (before)";
+      return { text, status: st.result.status, durationMs: millis(st.result.duration as Timestamp) };
+    });
 }
 
 /** The head of an error message: its first two non-empty lines (an assertion's title and values). */

@@ -1,5 +1,6 @@
 import { countDifferences } from "./format.js";
 import type { Check, Difference, Phase, RunResult, ScenarioResult } from "./result.js";
+import { timingsHtml } from "./timings.js";
 
 const MAX_ROWS_PER_CHECK = 5000;
 const CLASSES = ["missing", "unexpected", "changed", "accounted"] as const;
@@ -244,6 +245,7 @@ ${CLASSES.map((c) => `<label title="${CLASS_HELP[c]}"><input type="checkbox" nam
 <span id="shown"><b id="shown-count">${all.length}</b> of <b id="total-count">${all.length}</b> differences shown</span></nav>
 ${result.scenarios.map(scenarioBlock).join("\n")}
 ${rulesTable(result)}
+${timingsHtml(result, htmlEscape)}
 </main>
 <script>${SCRIPT}</script>
 </body></html>

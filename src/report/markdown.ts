@@ -1,5 +1,6 @@
 import { checkSummary, differenceLine } from "./format.js";
 import type { RunResult, ScenarioResult } from "./result.js";
+import { timingsMarkdown } from "./timings.js";
 
 const ICON: Record<ScenarioResult["status"], string> = {
   passed: "✅",
@@ -55,6 +56,7 @@ export function renderMarkdown(result: RunResult): string {
       }
     }
   }
+  lines.push(...timingsMarkdown(result));
   if (result.redaction?.enabled) lines.push("", "_Secret-looking values are redacted._");
   return `${lines.join("\n")}\n`;
 }

@@ -23,6 +23,14 @@ export interface Check {
   mapping?: string;
 }
 
+/** How long one cucumber step (or hook) of a scenario took, from cucumber's own messages. */
+export interface StepTiming {
+  /** The step's text, or `hook (before)` / `hook (after)` (the After hook holds cleanup and store reset). */
+  text: string;
+  status: string;
+  durationMs: number;
+}
+
 export interface Phase {
   name: string;
   status: "passed" | "failed" | "skipped";
@@ -66,6 +74,8 @@ export interface ScenarioResult {
   seeds?: Record<string, number>;
   /** Files saved for replay (fixtures, export file, snapshots), relative to the report dir. */
   artifacts?: string[];
+  /** Every step and hook with its duration, in run order (cucumber's testStepFinished). */
+  steps?: StepTiming[];
   /** Upstream cases this scenario judged (features/upstream). */
   upstreamCases?: UpstreamCaseVerdict[];
 }

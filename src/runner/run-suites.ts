@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { cp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { cpus } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { requireBinary } from "../binaries/install.js";
 import type { Tool } from "../binaries/locate.js";
@@ -25,7 +26,8 @@ export interface RunOptions {
   tags?: string;
   names?: string[];
   backend: BackendRequest;
-  parallel: number;
+  /** Workers; "auto": see `autoParallel`. */
+  parallel: number | "auto";
   shard?: string;
   keep: KeepPolicy;
   migrator: string;
@@ -158,7 +160,7 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
           import: [stepsEntry],
           ...(o.tags ? { tags: o.tags } : {}),
           name: o.names ?? [],
-          parallel: o.parallel > 1 ? o.parallel : 0,
+          parallel: 0,
           shard: o.shard ?? "",
           failFast: o.failFast ?? false,
         },
@@ -194,6 +196,10 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
       throw new InputError(`run: no scenario matched ${what} (--allow-not-run accepts that)`);
   }
 
+  const workers = o.parallel === "auto" ? autoParallel(selected, cpus().length) : o.parallel;
+  // cucumber counts extra workers: 0 runs in this process
+  runConfiguration.runtime.parallel = workers > 1 ? workers : 0;
+
   const backend = await chooseBackend(o.backend);
   if (backend.name === "existing") {
     // before any binary, report dir or scenario: scenarios delete Calico's CRDs and Nodes there
@@ -220,7 +226,7 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
   };
   await writeRunInputs(runDir, inputs);
   log.info(
-    `run ${runId}: backend ${backend.name} (${backend.reason}); reports in ${relative(cwd, runDir) || "."}`,
+    `run ${runId}: backend ${backend.name} (${backend.reason}); ${workers} worker${workers > 1 ? "s" : ""}; reports in ${relative(cwd, runDir) || "."}`,
   );
 
   runConfiguration.formats.stdout = "summary";
@@ -263,6 +269,16 @@ export async function runSuites(o: RunOptions): Promise<RunOutcome> {
   const why = nothingRan(scenarios);
   if (why && !o.allowNotRun) return { exitCode: 2, runDir, result, nothingRan: why };
   return { exitCode: 0, runDir, result };
+}
+
+/**
+ * Workers for `--parallel auto`: 2 when there are enough scenarios to share (each worker starts its
+ * own stores, a control plane included, which a short run would not win back) and 2 cores to share
+ * them on; else 1. Most of a store scenario's time is spent waiting on stores, timeouts and
+ * reconnects, so two workers overlap that waiting even on 2 busy cores (docs/main-job-time.md).
+ */
+export function autoParallel(selected: number, cores: number): number {
+  return selected >= 8 && cores >= 2 ? 2 : 1;
 }
 
 /**

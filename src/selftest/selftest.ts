@@ -179,6 +179,9 @@ async function runOnce(
     plan.migrator,
     "--report-dir",
     runRoot,
+    // one worker per mutant run, as the catch table was measured
+    "--parallel",
+    "1",
     ...(plan.names ?? []).flatMap((n) => ["--name", n]),
     ...(plan.failFast ? ["--fail-fast"] : []),
   ];

@@ -11,10 +11,11 @@ export function parseKeep(value: string): KeepPolicy {
   throw new InputError(`run: --keep ${value}: expected never, on-failure or always`);
 }
 
-export function parseParallel(value: string): number {
+export function parseParallel(value: string): number | "auto" {
+  if (value === "auto") return "auto";
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 32)
-    throw new InputError(`run: --parallel ${value}: expected 1..32`);
+    throw new InputError(`run: --parallel ${value}: expected auto or 1..32`);
   return n;
 }
 
@@ -35,7 +36,7 @@ export function finishRun(outcome: RunOutcome): number {
 export const runCommand: Command = {
   name: "run",
   usage: `storeshift run [paths...] [--tags EXPR] [--name REGEX]... [--backend auto|local|docker|existing]
-                [--parallel N] [--shard i/n] [--keep never|on-failure|always]
+                [--parallel auto|N] [--shard i/n] [--keep never|on-failure|always]
                 [--migrator builtin|calicoctl=PATH|module=PATH[#EXPORT]] [--report-dir DIR]
                 [--allow-not-run] [--disposable] [--fail-fast] [--config FILE] [--profile NAME]...
 
@@ -50,6 +51,8 @@ Exit codes: 0 every scenario that ran passed and at least one ran (not-run scena
 never counted as passed), 1 a scenario failed, 2 nothing ran (no scenario matched, or every selected
 one was not run; --allow-not-run makes that 0) or the run could not start (bad flag, no backend,
 missing binary).
+--parallel auto (the default) runs 2 workers, each with its own stores, when at least 8 scenarios
+are selected on a machine with 2 or more cores, else 1 (docs/main-job-time.md).
 --fail-fast stops at the first failed scenario (the rest are skipped, so the run exits 1).
 --migrator module=PATH[#EXPORT] drives the scenarios with a JavaScript module's migrators (the
 export, default "default", has calico(stores, builtin) and/or etcdV2V3(builtin) factories returning
@@ -62,7 +65,7 @@ the Migrator and V2V3Migrator interfaces); see docs/selftest.md.`,
         tags: { type: "string" },
         name: { type: "string", multiple: true },
         backend: { type: "string", default: "auto" },
-        parallel: { type: "string", default: "1" },
+        parallel: { type: "string", default: "auto" },
         shard: { type: "string" },
         keep: { type: "string", default: "never" },
         migrator: { type: "string", default: "builtin" },
@@ -76,7 +79,7 @@ the Migrator and V2V3Migrator interfaces); see docs/selftest.md.`,
       true,
     );
     const parallel = parseParallel(String(values.parallel));
-    if (parallel > cpus().length * 2) {
+    if (parallel !== "auto" && parallel > cpus().length * 2) {
       throw new InputError(
         `run: --parallel ${parallel}: more than twice this machine's ${cpus().length} cores`,
       );
