@@ -1,5 +1,5 @@
-import { readFile, rename, writeFile } from "node:fs/promises";
 import { InputError, StoreshiftError } from "../../common/errors.js";
+import { readJsonFile, writeJsonFile } from "../../common/json-file.js";
 import { log } from "../../common/log.js";
 import { makeTempDir } from "../../common/temp.js";
 import { TTL_POLICIES, type TtlPolicy } from "../../etcd-v2v3/expected.js";
@@ -70,11 +70,9 @@ function positiveInt(values: Record<string, FlagValue>, flag: string, sub: strin
   return n;
 }
 
-/** Written whole or not at all: a temp file renamed into place. */
+/** Written whole or not at all, streamed: an online result lists every key it wrote. */
 async function writeResult(file: string, data: unknown): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
-  await rename(tmp, file);
+  await writeJsonFile(file, data);
 }
 
 interface OfflineDirsResult {
@@ -89,16 +87,16 @@ async function readResult(
   sub: string,
 ): Promise<OnlineMigrationResult | OfflineDirsResult> {
   if (!file) throw new InputError(`etcd ${sub}: --result FILE is required`);
-  let text: string;
+  let parsed: { kind?: unknown };
   try {
-    text = await readFile(file, "utf8");
+    parsed = (await readJsonFile(file)) as { kind?: unknown };
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(
-      `etcd ${sub}: --result ${file}: ${(err as NodeJS.ErrnoException).code ?? "unreadable"}`,
+      `etcd ${sub}: --result ${file}: ${code ?? (err as Error).message.split("\n")[0] ?? "unreadable"}`,
     );
   }
   try {
-    const parsed = JSON.parse(text) as { kind?: unknown };
     if (parsed.kind !== "online" && parsed.kind !== "offline-dirs")
       throw new Error("not a storeshift etcd result");
     return parsed as OnlineMigrationResult | OfflineDirsResult;
