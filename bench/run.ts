@@ -27,7 +27,9 @@ function format(rows: BenchRow[]): string {
   const body = rows.map((r) => [
     r.bench,
     r.metric,
-    `${r.value >= 100 ? Math.round(r.value) : r.value.toFixed(2)} ${r.unit}`,
+    r.value === undefined || !Number.isFinite(r.value)
+      ? "n/a"
+      : `${r.value >= 100 ? Math.round(r.value) : r.value.toFixed(2)} ${r.unit}`,
     r.target ?? "",
     r.note ?? "",
   ]);
