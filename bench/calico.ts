@@ -149,7 +149,7 @@ export const calicoBench: Bench = {
         rows.push({
           bench: "calico",
           metric: "calicoctl export+import",
-          value: 0,
+          value: undefined,
           unit: "objects/s",
           note: located.reason,
         });

@@ -18,7 +18,7 @@ export const containersBench: Bench = {
   async run() {
     const docker = await probeDocker();
     if (!docker.available) {
-      return [{ bench: "containers", metric: "not run", value: 0, unit: "", note: docker.detail }];
+      return [{ bench: "containers", metric: "not run", value: undefined, unit: "", note: docker.detail }];
     }
     const image = await ensureEtcdImage("3.6");
     const inContainer: number[] = [];

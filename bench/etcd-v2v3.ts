@@ -10,7 +10,7 @@ import { migrateOnline, type OnlineMigrationResult } from "../src/etcd-v2v3/onli
 import { rollbackOnline } from "../src/etcd-v2v3/rollback.js";
 import { connectV3, countV3 } from "../src/etcd-v2v3/v3.js";
 import { startLocalEtcd } from "../src/providers/etcd/local-etcd.js";
-import type { Bench, BenchRow } from "./types.js";
+import { type Bench, type BenchRow, ratio } from "./types.js";
 
 const KEYS = Number(process.env.BENCH_V2V3_KEYS ?? 100_000);
 const DIRS = Number(process.env.BENCH_V2V3_DIRS ?? 100);
@@ -45,8 +45,23 @@ async function processPeakRss(pid: number | undefined): Promise<number | undefin
 
 const MiB = 1024 * 1024;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CLI_ENTRY =
-  'import { main } from "./src/cli/main.ts"; process.exitCode = await main(process.argv.slice(1));';
+const CLI = join(ROOT, "bin", "storeshift.js");
+
+/**
+ * The CLI is measured as it ships: `bin/storeshift.js` on the compiled `dist/`, not under tsx (whose
+ * transpiler alone adds ~30 MiB to a process). Built first, so the numbers are of the code checked out.
+ */
+async function buildCli(): Promise<void> {
+  const built = await execa(
+    process.execPath,
+    [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"],
+    {
+      cwd: ROOT,
+      reject: false,
+    },
+  );
+  if (built.exitCode !== 0) throw new Error(`bench etcd-v2v3: build failed: ${built.stdout.split("\n")[0]}`);
+}
 
 interface CliRun {
   maxRssKb?: number;
@@ -60,7 +75,7 @@ async function cliUnderTime(args: string[], withResult = true): Promise<CliRun> 
   const dir = await makeTempDir("bench-v2v3-cli");
   try {
     const resultFile = join(dir, "result.json");
-    const full = [process.execPath, "--import", "tsx", "--input-type=module", "-e", CLI_ENTRY, ...args];
+    const full = [process.execPath, CLI, ...args];
     if (withResult) full.push("--result", resultFile);
     const hasTime = existsSync("/usr/bin/time");
     const { stdout, stderr, exitCode } = await execa(
@@ -91,13 +106,14 @@ export const etcdV2V3Bench: Bench = {
     process.stderr.write(`bench etcd-v2v3: seed ${seed}\n`);
     const etcd = await startLocalEtcd({ enableV2: true, name: "bench-v2v3" });
     const rows: BenchRow[] = [];
-    const row = (metric: string, value: number, unit: string, extra: Partial<BenchRow> = {}) => {
+    const row = (metric: string, value: number | undefined, unit: string, extra: Partial<BenchRow> = {}) => {
       rows.push({ bench: "etcd-v2v3", metric, value, unit, ...extra });
       // also as it happens, so a late failure does not lose the numbers measured so far
       process.stderr.write(
-        `  ${metric}: ${value.toFixed(3)} ${unit}${extra.note ? ` (${extra.note})` : ""}\n`,
+        `  ${metric}: ${value === undefined ? "n/a" : value.toFixed(3)} ${unit}${extra.note ? ` (${extra.note})` : ""}\n`,
       );
     };
+    await buildCli();
     let backupRoot: string | undefined;
     try {
       const endpoint = etcd.endpoints[0] ?? "";
@@ -131,10 +147,10 @@ export const etcdV2V3Bench: Bench = {
       row("offline: whole procedure", offline.durationMs / 1000, "s", {
         note: `with pre-checks, backup ${m.backupMs} ms, per-member check and final verify`,
       });
-      if (m.maxRssKb)
-        row("offline: etcdctl migrate peak RSS", (m.maxRssKb * 1024) / MiB, "MiB", {
-          note: "/usr/bin/time -v",
-        });
+      const etcdctlPeak = m.maxRssKb === undefined ? undefined : (m.maxRssKb * 1024) / MiB;
+      row("offline: etcdctl migrate peak RSS", etcdctlPeak, "MiB", {
+        note: etcdctlPeak === undefined ? "no /usr/bin/time here" : "/usr/bin/time -v",
+      });
 
       await rollbackOffline(offline.backups, { cluster: etcd });
       const client = connectV3([endpoint]);
@@ -163,17 +179,22 @@ export const etcdV2V3Bench: Bench = {
         note: `+${Math.round((online.peakRss - online.baseRss) / MiB)} MiB over the ${Math.round(online.baseRss / MiB)} MiB before`,
       });
       const etcdPeak = await processPeakRss(etcdPid);
-      if (etcdPeak)
-        row("online: etcd server peak RSS", etcdPeak / MiB, "MiB", { note: "VmHWM since its restart" });
+      row("online: etcd server peak RSS", etcdPeak === undefined ? undefined : etcdPeak / MiB, "MiB", {
+        note: "VmHWM since its restart",
+      });
 
       // the storeshift CLI in a child under GNU time: the peak RSS of a whole online-migrator process
       await rollbackOnline(online.value);
       const child = await cliUnderTime(["etcd", "migrate", "--online", "--endpoints", endpoint]);
       const idle = await cliUnderTime(["etcd", "--help"], false);
-      if (child.maxRssKb)
-        row("online: CLI process peak RSS", (child.maxRssKb * 1024) / MiB, "MiB", {
-          note: `/usr/bin/time -v; \`etcd --help\` alone peaks at ${Math.round((idle.maxRssKb ?? 0) / 1024)} MiB; CLI timing ${child.reportedMs} ms`,
-        });
+      const cliPeak = child.maxRssKb === undefined ? undefined : (child.maxRssKb * 1024) / MiB;
+      row("online: CLI process peak RSS", cliPeak, "MiB", {
+        note: `/usr/bin/time -v; \`etcd --help\` alone peaks at ${idle.maxRssKb === undefined ? "n/a" : Math.round(idle.maxRssKb / 1024)} MiB; CLI timing ${child.reportedMs} ms`,
+      });
+      row("online CLI / etcdctl migrate peak RSS", ratio(cliPeak, etcdctlPeak), "x", {
+        target: KEYS >= 1_000_000 ? "<= 1.1" : "<= 1.5",
+        note: `both at ${KEYS} keys, this run`,
+      });
 
       // the order-preserving variant: one Txn at a time
       if (!child.result) throw new Error("bench etcd-v2v3: the CLI wrote no result");

@@ -29,8 +29,9 @@ function format(rows: BenchRow[]): string {
   const body = rows.map((r) => [
     r.bench,
     r.metric,
-    // NaN: not measured here (the note says why)
-    Number.isNaN(r.value) ? "n/a" : `${r.value >= 100 ? Math.round(r.value) : r.value.toFixed(2)} ${r.unit}`,
+    r.value === undefined || !Number.isFinite(r.value)
+      ? "n/a"
+      : `${r.value >= 100 ? Math.round(r.value) : r.value.toFixed(2)} ${r.unit}`,
     r.target ?? "",
     r.note ?? "",
   ]);

@@ -107,7 +107,15 @@ export const storesBench: Bench = {
         metric: "control plane cold start to /readyz (median)",
         value: median(cp),
         unit: "ms",
-        target: "<= 3000 ms",
+        target: "<= 2500 ms",
+        note: "the PKI is made once per process; each plane gets its own copy",
+      },
+      {
+        bench: "stores",
+        metric: "control plane cold start, first of the process",
+        value: cp[0],
+        unit: "ms",
+        note: "makes the throwaway PKI (openssl) beside etcd's start",
       },
       {
         bench: "stores",

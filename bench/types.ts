@@ -2,7 +2,8 @@
 export interface BenchRow {
   bench: string;
   metric: string;
-  value: number;
+  /** Undefined when it could not be measured here: printed `n/a` (never 0), with the reason in `note`. */
+  value: number | undefined;
   unit: string;
   /** The target from the issue, e.g. "<= 3 s"; printed beside the value, never asserted. */
   target?: string;
@@ -26,4 +27,9 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
   const started = process.hrtime.bigint();
   const value = await fn();
   return { ms: Number(process.hrtime.bigint() - started) / 1e6, value };
+}
+
+/** A ratio of two measurements, undefined when either side was not measured. */
+export function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined || b === 0 ? undefined : a / b;
 }

@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_REQUEST_BYTES,
   type ExclusionReason,
   type ExpectedKv,
+  type ExpectedV3,
   expectedV3FromV2,
   type MappingOptions,
   normalisePrefix,
@@ -14,7 +15,7 @@ import {
   type TtlPolicy,
 } from "./expected.js";
 import { readV2Index, readV2Tree } from "./v2-client.js";
-import { connectV3, readV3Range, type V3Kv } from "./v3.js";
+import { connectV3, countV3Prefix, type V3Kv, v3Pages } from "./v3.js";
 
 /** etcd's default `--max-txn-ops`: a Txn may hold at most this many compares, and as many ops per branch. */
 export const MAX_TXN_OPS = 128;
@@ -113,6 +114,55 @@ export async function migrateOnline(options: OnlineMigrationOptions): Promise<On
   }
 }
 
+/**
+ * The v2 tree read and mapped; only the expected key-values leave this function, so the tree (and
+ * every directory node) can be collected before anything is written.
+ */
+async function readExpected(
+  options: OnlineMigrationOptions,
+  mapping: MappingOptions,
+): Promise<{ kvs: ExpectedKv[]; excluded: ExpectedV3["excluded"]; etcdIndex: number }> {
+  const tree = await readV2Tree(options.v2Endpoint, {
+    quorum: true,
+    includeHidden: mapping.includeHidden ?? [],
+  });
+  const expected = expectedV3FromV2(tree, { ...mapping, nowMs: Date.now() });
+  return { kvs: expected.kvs, excluded: expected.excluded, etcdIndex: tree.etcdIndex };
+}
+
+/**
+ * Classifies the v3 keys that already exist under the prefix, page by page at one revision: same
+ * value is already present, another value a collision. Returns the keys still to write and the
+ * revision read at. Only when v3 holds keys there is an index of the expected keys built.
+ */
+async function scanExisting(
+  client: Etcd3,
+  prefix: string,
+  kvs: ExpectedKv[],
+  result: OnlineMigrationResult,
+): Promise<{ pending: ExpectedKv[]; revision: number }> {
+  const scope = `${prefix}/`;
+  const counted = await countV3Prefix(client, scope);
+  if (counted.count === 0) return { pending: kvs, revision: counted.revision };
+  const indexOf = new Map<string, number>();
+  kvs.forEach((kv, i) => {
+    indexOf.set(kv.key, i);
+  });
+  const found = new Uint8Array(kvs.length);
+  let revision = counted.revision;
+  for await (const page of v3Pages(client, scope, { revision: counted.revision })) {
+    revision = page.revision;
+    for (const existing of page.kvs) {
+      const i = indexOf.get(existing.key.toString("utf8"));
+      const kv = i === undefined ? undefined : kvs[i];
+      if (i === undefined || !kv) continue;
+      found[i] = 1;
+      classifyExisting(kv, existing, result);
+    }
+  }
+  return { pending: kvs.filter((_, i) => found[i] === 0), revision };
+}
+
 async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<OnlineMigrationResult> {
   const started = Date.now();
   const op = "migrate etcd v2→v3 online";
@@ -122,8 +172,7 @@ async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<
   const txnOps = Math.min(MAX_TXN_OPS, Math.max(1, options.txnOps ?? MAX_TXN_OPS));
   const includeHidden = options.includeHidden ?? [];
 
-  const tree = await readV2Tree(options.v2Endpoint, { quorum: true, includeHidden });
-  const expected = expectedV3FromV2(tree, { ...options, prefix, ttlPolicy, nowMs: Date.now() });
+  const expected = await readExpected(options, { ...options, prefix, ttlPolicy, includeHidden });
   const readV2Ms = Date.now() - started;
 
   const tooLarge = expected.kvs.filter((kv) => putRequestBytes(kv) > maxRequestBytes);
@@ -140,10 +189,6 @@ async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<
   const closeOnAbort = () => client.close();
   options.signal?.addEventListener("abort", closeOnAbort, { once: true });
   try {
-    // all v2 keys start with "/", so only `<prefix>/` can collide
-    const scanStarted = Date.now();
-    const existing = await readV3Range(client, `${prefix}/`);
-    const byKey = new Map(existing.kvs.map((kv) => [kv.key.toString("utf8"), kv]));
     const result: OnlineMigrationResult = {
       kind: "online",
       startedAt: new Date(started).toISOString(),
@@ -151,27 +196,29 @@ async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<
       v2Endpoint: options.v2Endpoint,
       v3Endpoints: options.v3Endpoints,
       options: { ttlPolicy, prefix, includeHidden, maxRequestBytes },
-      v2Index: tree.etcdIndex,
-      v2IndexAfter: tree.etcdIndex,
-      v3RevisionBefore: existing.revision,
-      v3RevisionAfter: existing.revision,
+      v2Index: expected.etcdIndex,
+      v2IndexAfter: expected.etcdIndex,
+      v3RevisionBefore: 0,
+      v3RevisionAfter: 0,
       migrated: [],
       alreadyPresent: [],
       collisions: [],
       excluded: { directory: 0, hidden: 0, "ttl-dropped": 0, expired: 0 },
       leases: [],
       txns: 0,
-      phasesMs: { readV2: readV2Ms, scanV3: Date.now() - scanStarted, write: 0 },
+      phasesMs: { readV2: readV2Ms, scanV3: 0, write: 0 },
       warnings: [],
     };
     for (const e of expected.excluded) result.excluded[e.reason]++;
 
-    const pending: ExpectedKv[] = [];
-    for (const kv of expected.kvs) {
-      const found = byKey.get(kv.key);
-      if (!found) pending.push(kv);
-      else classifyExisting(kv, found, result);
-    }
+    // all v2 keys start with "/", so only `<prefix>/` can collide
+    const scanStarted = Date.now();
+    const { pending, revision } = await scanExisting(client, prefix, expected.kvs, result);
+    // from here the pending list (emptied as it is written) is the only holder of the key-values
+    expected.kvs = [];
+    result.v3RevisionBefore = revision;
+    result.v3RevisionAfter = revision;
+    result.phasesMs.scanV3 = Date.now() - scanStarted;
     if (result.collisions.length > 0 && (options.onCollision ?? "refuse") === "refuse") {
       throw new CollisionError(
         `${op}: refused: ${result.collisions.length} v3 key(s) already exist with other values: ` +
@@ -180,24 +227,8 @@ async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<
       );
     }
 
-    // v3 revisions then follow the order v2 last modified the keys in
-    pending.sort((a, b) => a.modifiedIndex - b.modifiedIndex);
     const writeStarted = Date.now();
-    const leaseOf = await grantLeases(client, pending, result, options.signal);
-    const batches = splitBatches(pending, txnOps, maxRequestBytes);
-    let next = 0;
-    let done = 0;
-    const worker = async () => {
-      for (let i = next++; i < batches.length; i = next++) {
-        const batch = batches[i];
-        if (!batch) continue;
-        await writeBatch(client, batch, leaseOf, result, options.signal);
-        done += batch.length;
-        options.onProgress?.(done, pending.length);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
-
+    await writePending(client, pending, { ...options, txnOps, maxRequestBytes }, result);
     result.phasesMs.write = Date.now() - writeStarted;
     result.migrated.sort((a, b) => a.revision - b.revision || (a.key < b.key ? -1 : 1));
     result.v3RevisionAfter = result.migrated.reduce(
@@ -217,6 +248,42 @@ async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<
     options.signal?.removeEventListener("abort", closeOnAbort);
     client.close();
   }
+}
+
+/**
+ * Writes the keys in v2 modifiedIndex order (so v3 revisions follow the order v2 last modified them),
+ * at most `concurrency` Txns in flight. `pending` is emptied: from then on each key-value is held by
+ * its batch only, and let go once its Txn is answered, so what a run keeps is the keys it wrote, not
+ * every value it read.
+ */
+async function writePending(
+  client: Etcd3,
+  pending: ExpectedKv[],
+  options: OnlineMigrationOptions & { txnOps: number; maxRequestBytes: number },
+  result: OnlineMigrationResult,
+): Promise<void> {
+  pending.sort((a, b) => a.modifiedIndex - b.modifiedIndex);
+  const total = pending.length;
+  const leaseOf = await grantLeases(client, pending, result, options.signal);
+  const batches: (ExpectedKv[] | undefined)[] = splitBatches(
+    pending,
+    options.txnOps,
+    options.maxRequestBytes,
+  );
+  pending.length = 0;
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    for (let i = next++; i < batches.length; i = next++) {
+      const batch = batches[i];
+      batches[i] = undefined;
+      if (!batch) continue;
+      await writeBatch(client, batch, leaseOf, result, options.signal);
+      done += batch.length;
+      options.onProgress?.(done, total);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
 }
 
 function classifyExisting(kv: ExpectedKv, found: V3Kv, result: OnlineMigrationResult): void {

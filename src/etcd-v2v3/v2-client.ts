@@ -1,4 +1,5 @@
 import { StoreshiftError } from "../common/errors.js";
+import { JsonStreamParser, JsonSyntaxError } from "../common/json-stream.js";
 import { graftNode, type V2Node, type V2Tree } from "./tree.js";
 
 /**
@@ -46,6 +47,15 @@ export function keyUrl(endpoint: string, key: string): string {
 }
 
 function toNode(raw: RawNode, fallbackKey: string): V2Node {
+  return shallowNode(
+    raw,
+    fallbackKey,
+    raw.nodes?.map((n) => toNode(n, "?")),
+  );
+}
+
+/** A node from its raw fields, with children already converted (or none). */
+function shallowNode(raw: RawNode, fallbackKey: string, nodes: V2Node[] | undefined): V2Node {
   const node: V2Node = {
     key: raw.key ?? fallbackKey,
     dir: raw.dir === true,
@@ -55,8 +65,26 @@ function toNode(raw: RawNode, fallbackKey: string): V2Node {
   if (!node.dir) node.value = raw.value ?? "";
   if (raw.expiration !== undefined) node.expiration = raw.expiration;
   if (raw.ttl !== undefined) node.ttl = raw.ttl;
-  if (raw.nodes) node.nodes = raw.nodes.map((n) => toNode(n, "?"));
+  if (nodes) node.nodes = nodes;
   return node;
+}
+
+function requestFailure(operation: string, err: unknown): V2RequestError {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return new V2RequestError(`${operation}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+}
+
+async function v2Fetch(
+  operation: string,
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    throw requestFailure(operation, err);
+  }
 }
 
 async function v2Call(
@@ -64,14 +92,15 @@ async function v2Call(
   url: string,
   init: RequestInit = {},
 ): Promise<{ status: number; body: unknown; headers: Headers }> {
-  let response: Response;
-  try {
-    response = await fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(60_000) });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new V2RequestError(`${operation}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
-  }
-  const text = await response.text();
+  const response = await v2Fetch(operation, url, init, 60_000);
+  return v2Body(operation, response, await response.text());
+}
+
+function v2Body(
+  operation: string,
+  response: Response,
+  text: string,
+): { status: number; body: unknown; headers: Headers } {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -103,6 +132,48 @@ export interface ReadV2Options {
   includeHidden?: string[];
 }
 
+/** The whole-tree read may take long on a big store; a dead server still fails it. */
+const TREE_READ_TIMEOUT_MS = 600_000;
+
+/**
+ * `GET /v2/keys/?recursive=true` parsed as it arrives: each node object becomes a `V2Node` when it
+ * closes, so neither the response text nor the raw parsed document is ever held whole (a million keys
+ * are over 100 MB of JSON). Error responses are small and go through `v2Body`.
+ */
+async function readTreeBody(operation: string, url: string): Promise<{ root: V2Node; headers: Headers }> {
+  const response = await v2Fetch(operation, url, {}, TREE_READ_TIMEOUT_MS);
+  if (response.status >= 400 || !response.body) {
+    v2Body(operation, response, await response.text());
+    throw new V2RequestError(`${operation}: HTTP ${response.status} with no body`);
+  }
+  const parser = new JsonStreamParser((raw, depth) =>
+    depth === 0 ? raw : shallowNode(raw as RawNode, "?", (raw as { nodes?: V2Node[] }).nodes),
+  );
+  let head = "";
+  const notJson = (err: unknown) =>
+    new V2RequestError(
+      `${operation}: HTTP ${response.status}, not JSON: ${head.replace(/\s+/g, " ").trim()} (${(err as Error).message})`,
+    );
+  try {
+    for await (const chunk of response.body) {
+      if (head === "") head = Buffer.from(chunk).toString("utf8", 0, 60);
+      parser.write(chunk);
+    }
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) throw notJson(err);
+    throw requestFailure(`${operation}: reading the response`, err);
+  }
+  let envelope: { node?: V2Node } | undefined;
+  try {
+    envelope = parser.end() as { node?: V2Node } | undefined;
+  } catch (err) {
+    throw notJson(err);
+  }
+  if (!envelope?.node)
+    throw new V2RequestError(`${operation}: HTTP ${response.status}, no "node" in the answer`);
+  return { root: envelope.node, headers: response.headers };
+}
+
 /**
  * Reads the whole v2 key space in one request: one in-memory read on the server, so the tree is a
  * point-in-time snapshot at `etcdIndex`.
@@ -111,8 +182,7 @@ export async function readV2Tree(endpoint: string, options: ReadV2Options = {}):
   const quorum = options.quorum ?? true;
   const url = `${baseUrl(endpoint)}/v2/keys/?recursive=true&sorted=true${quorum ? "&quorum=true" : ""}`;
   const readAtMs = Date.now();
-  const { body, headers } = await v2Call(`read v2 tree at ${endpoint}`, url);
-  const root = toNode((body as { node: RawNode }).node, "/");
+  const { root, headers } = await readTreeBody(`read v2 tree at ${endpoint}`, url);
   root.key = "/";
   root.dir = true;
   for (const hidden of options.includeHidden ?? []) {

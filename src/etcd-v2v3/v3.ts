@@ -32,21 +32,29 @@ export function connectV3(endpoints: string[]): Etcd3 {
 /** One v3 key-value as etcd stores it; the same shape the raw snapshot reader produces. */
 export type V3Kv = RawKeyValue;
 
+/** A key range: a prefix ("" = the whole key space), paged at one revision. */
+export interface V3RangeOptions {
+  pageSize?: number;
+  serializable?: boolean;
+  keysOnly?: boolean;
+  /** Read at this revision; 0 (default) pins the revision of the first page. */
+  revision?: number;
+}
+
 /**
- * Every key under `prefix` ("" = the whole key space), paged so no response gets large, all pages at
- * one revision so the result is a consistent snapshot.
+ * Every key under `prefix`, one page at a time, all pages at one revision (a consistent snapshot),
+ * so a caller can look at each page and let it go.
  */
-export async function readV3Range(
+export async function* v3Pages(
   client: Etcd3,
   prefix = "",
-  options: { pageSize?: number; serializable?: boolean; keysOnly?: boolean } = {},
-): Promise<{ kvs: V3Kv[]; revision: number }> {
+  options: V3RangeOptions = {},
+): AsyncGenerator<{ kvs: V3Kv[]; revision: number }> {
   const start = prefix === "" ? Buffer.from([0]) : Buffer.from(prefix, "utf8");
   const end = prefix === "" ? Buffer.from([0]) : prefixEnd(start);
   const pageSize = options.pageSize ?? 2000;
-  const kvs: V3Kv[] = [];
   let key = start;
-  let revision = 0;
+  let revision = options.revision ?? 0;
   for (;;) {
     const request: IRangeRequest = {
       key,
@@ -58,12 +66,43 @@ export async function readV3Range(
     };
     const response = await client.kv.range(request);
     if (revision === 0) revision = Number(response.header.revision);
-    for (const kv of response.kvs) kvs.push(toRaw(kv));
+    yield { kvs: response.kvs.map(toRaw), revision };
     const last = response.kvs[response.kvs.length - 1];
-    if (!response.more || !last) break;
+    if (!response.more || !last) return;
     key = Buffer.concat([last.key, Buffer.from([0])]);
   }
+}
+
+/**
+ * Every key under `prefix` ("" = the whole key space), paged so no response gets large, all pages at
+ * one revision so the result is a consistent snapshot.
+ */
+export async function readV3Range(
+  client: Etcd3,
+  prefix = "",
+  options: V3RangeOptions = {},
+): Promise<{ kvs: V3Kv[]; revision: number }> {
+  const kvs: V3Kv[] = [];
+  let revision = 0;
+  for await (const page of v3Pages(client, prefix, options)) {
+    revision = page.revision;
+    for (const kv of page.kvs) kvs.push(kv);
+  }
   return { kvs, revision };
+}
+
+/** Keys under `prefix` and the store revision, without reading them. */
+export async function countV3Prefix(
+  client: Etcd3,
+  prefix: string,
+): Promise<{ count: number; revision: number }> {
+  const start = prefix === "" ? Buffer.from([0]) : Buffer.from(prefix, "utf8");
+  const response = await client.kv.range({
+    key: start,
+    range_end: prefix === "" ? Buffer.from([0]) : prefixEnd(start),
+    count_only: true,
+  });
+  return { count: Number(response.count), revision: Number(response.header.revision) };
 }
 
 /** Number of keys in the whole v3 key space and the store revision. */

@@ -1,6 +1,6 @@
 import { Etcd3, type IKeyValue, type IOptions } from "etcd3";
 import { wrapError } from "../common/errors.js";
-import { bytesToField, bytesToId, compareIds, type Snapshot, type SnapshotRecord } from "./record.js";
+import { bytesToField, compareIds, fieldToId, type Snapshot, type SnapshotRecord } from "./record.js";
 
 export interface EtcdV3ReadOptions {
   /** Client URLs, e.g. `["http://127.0.0.1:2379"]`. */
@@ -101,13 +101,14 @@ export function toRaw(kv: IKeyValue): RawKeyValue {
 
 /** The record of one raw etcd v3 key (format `etcd-v3` and `kube-registry`). */
 export function keyValueRecord(kv: RawKeyValue, kindOf: (id: string) => string): SnapshotRecord {
-  const id = bytesToId(kv.key);
+  const key = bytesToField(kv.key);
+  const id = fieldToId(key);
   // Fields in canonical (sorted) order, so writing needs no re-sorting.
   return {
     id,
     kind: kindOf(id),
     createRevision: kv.createRevision,
-    key: bytesToField(kv.key),
+    key,
     lease: kv.lease,
     modRevision: kv.modRevision,
     value: bytesToField(kv.value),

@@ -88,6 +88,10 @@ export function fieldToBytes(field: Bytes): Buffer {
 
 /** A key as an id: its text, or `base64:<…>` when the key is not UTF-8. */
 export function bytesToId(bytes: Uint8Array): string {
-  const field = bytesToField(bytes);
+  return fieldToId(bytesToField(bytes));
+}
+
+/** The id of a key already decoded as a field (no second decode). */
+export function fieldToId(field: Bytes): string {
   return typeof field === "string" ? field : `base64:${field.$base64}`;
 }

@@ -2,6 +2,7 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { StoreshiftError } from "../common/errors.js";
+import { makeTempDir, removeDir } from "../common/temp.js";
 
 /**
  * A throwaway PKI for one local control plane, made with the system's openssl: a CA, a serving
@@ -118,6 +119,58 @@ export async function createControlPlanePki(dir: string): Promise<ControlPlanePk
     adminKey: admin.key,
     serviceAccountKey,
   };
+}
+
+/** The PKI's files as bytes, by field, made once per process. */
+type PkiFiles = Record<keyof ControlPlanePki, Buffer>;
+let cached: { files: Promise<PkiFiles>; madeAt: number } | undefined;
+/** Certificates are valid for 2 days; a process older than one makes a new set. */
+const CACHE_MAX_AGE_MS = 24 * 3600 * 1000;
+
+async function makePkiFiles(): Promise<PkiFiles> {
+  const dir = await makeTempDir("pki");
+  try {
+    const pki = await createControlPlanePki(dir);
+    const entries = await Promise.all(
+      (Object.keys(pki) as (keyof ControlPlanePki)[]).map(async (k) => [k, await readFile(pki[k])] as const),
+    );
+    return Object.fromEntries(entries) as PkiFiles;
+  } finally {
+    await removeDir(dir);
+  }
+}
+
+/**
+ * The same throwaway PKI for every control plane this process starts, written into `dir`: about ten
+ * openssl runs happen once per process (per worker) instead of once per control plane. Each plane
+ * still gets its own copy of the files, so stopping one never touches another's. Sharing is harmless
+ * for throwaway local stores: every plane serves 127.0.0.1 only.
+ */
+export async function cachedControlPlanePki(dir: string): Promise<ControlPlanePki> {
+  if (!cached || Date.now() - cached.madeAt > CACHE_MAX_AGE_MS) {
+    const files = makePkiFiles();
+    cached = { files, madeAt: Date.now() };
+    files.catch(() => {
+      if (cached?.files === files) cached = undefined;
+    });
+  }
+  const files = await cached.files;
+  const names: ControlPlanePki = {
+    caCert: join(dir, "ca.crt"),
+    caKey: join(dir, "ca.key"),
+    serverCert: join(dir, "apiserver.crt"),
+    serverKey: join(dir, "apiserver.key"),
+    adminCert: join(dir, "admin.crt"),
+    adminKey: join(dir, "admin.key"),
+    serviceAccountKey: join(dir, "service-account.key"),
+    serviceAccountPublicKey: join(dir, "service-account.pub"),
+  };
+  await Promise.all(
+    (Object.keys(names) as (keyof ControlPlanePki)[]).map((k) =>
+      writeFile(names[k], files[k], { mode: names[k].endsWith(".key") ? 0o600 : 0o644 }),
+    ),
+  );
+  return names;
 }
 
 /** A kubeconfig with the certificates embedded, so it works after the PKI dir is gone. Mode 0600. */

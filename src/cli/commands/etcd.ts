@@ -1,5 +1,6 @@
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { setFlagsFromString } from "node:v8";
 import { InputError, StoreshiftError } from "../../common/errors.js";
+import { readJsonFile, writeJsonFile } from "../../common/json-file.js";
 import { log } from "../../common/log.js";
 import { makeTempDir } from "../../common/temp.js";
 import { TTL_POLICIES, type TtlPolicy } from "../../etcd-v2v3/expected.js";
@@ -68,11 +69,9 @@ function positiveInt(values: Record<string, FlagValue>, flag: string, sub: strin
   return n;
 }
 
-/** Written whole or not at all: a temp file renamed into place. */
+/** Written whole or not at all, streamed: an online result lists every key it wrote. */
 async function writeResult(file: string, data: unknown): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
-  await rename(tmp, file);
+  await writeJsonFile(file, data);
 }
 
 interface OfflineDirsResult {
@@ -87,22 +86,35 @@ async function readResult(
   sub: string,
 ): Promise<OnlineMigrationResult | OfflineDirsResult> {
   if (!file) throw new InputError(`etcd ${sub}: --result FILE is required`);
-  let text: string;
+  let parsed: { kind?: unknown };
   try {
-    text = await readFile(file, "utf8");
+    parsed = (await readJsonFile(file)) as { kind?: unknown };
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(
-      `etcd ${sub}: --result ${file}: ${(err as NodeJS.ErrnoException).code ?? "unreadable"}`,
+      `etcd ${sub}: --result ${file}: ${code ?? (err as Error).message.split("\n")[0] ?? "unreadable"}`,
     );
   }
   try {
-    const parsed = JSON.parse(text) as { kind?: unknown };
     if (parsed.kind !== "online" && parsed.kind !== "offline-dirs")
       throw new Error("not a storeshift etcd result");
     return parsed as OnlineMigrationResult | OfflineDirsResult;
   } catch (err) {
     throw new InputError(`etcd ${sub}: --result ${file}: ${(err as Error).message.split("\n")[0]}`);
   }
+}
+
+/**
+ * The online copy's time is etcd's Txn round trips, and each Txn makes ~1 MB of short-lived garbage in
+ * the gRPC client; with V8's default heap growth that garbage piles up to ~70 MB before the first full
+ * collection (docs/memory-and-start.md). Growing the old generation by 10 % at a time collects it as
+ * it goes. Measured at 100k keys: peak RSS 225 → 166 MiB at the same wall time, for ~15 % more CPU.
+ * V8 reads this flag at each collection, so setting it before the work begins is enough. (The young
+ * generation's size is fixed at start-up; `--optimize-for-size` reached 141 MiB but doubled the CPU
+ * and made the copy ~40 % slower, so it is not used.)
+ */
+function favourMemory(): void {
+  setFlagsFromString("--heap-growing-percent=10");
 }
 
 async function migrate(argv: string[]): Promise<number> {
@@ -128,6 +140,7 @@ async function migrate(argv: string[]): Promise<number> {
   if (Boolean(values.online) === Boolean(values.offline))
     throw new InputError("etcd migrate: give exactly one of --online or --offline");
   if (values.online) {
+    favourMemory();
     const endpoints = endpointsOf(values, "migrate");
     const onCollision = (values["on-collision"] as string | undefined) ?? "refuse";
     if (onCollision !== "refuse" && onCollision !== "skip")

@@ -89,6 +89,7 @@ export class EtcdMember {
       () => isHealthy(this.clientUrl),
       {
         timeoutMs: this.startTimeoutMs,
+        intervalMs: 20,
         abort: () => this.process.exitReason(),
       },
     );

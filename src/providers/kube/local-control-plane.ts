@@ -12,7 +12,7 @@ import { makeTempDir, removeDir } from "../../common/temp.js";
 import { waitUntil } from "../../common/wait.js";
 import { ManagedProcess } from "../../process/managed-process.js";
 import { freePorts } from "../../process/ports.js";
-import { type ControlPlanePki, createControlPlanePki, writeKubeconfig } from "../../tls/throwaway-ca.js";
+import { type ControlPlanePki, cachedControlPlanePki, writeKubeconfig } from "../../tls/throwaway-ca.js";
 import { type StartedLocalEtcd, startLocalEtcd } from "../etcd/local-etcd.js";
 import { type ClientTls, httpsGet, loadClientTls } from "./https-probe.js";
 
@@ -57,7 +57,15 @@ export function apiserverArgs(o: {
   return args.concat(o.extraArgs ?? []);
 }
 
-async function hasDefaultRoute(): Promise<boolean> {
+let defaultRoute: Promise<boolean> | undefined;
+
+/** Asked once per process: routes do not come and go between two control planes of one run. */
+function hasDefaultRoute(): Promise<boolean> {
+  defaultRoute ??= askDefaultRoute();
+  return defaultRoute;
+}
+
+async function askDefaultRoute(): Promise<boolean> {
   const result = await execa("ip", ["route", "show", "default"], { reject: false, stdin: "ignore" });
   if (result.exitCode !== 0) return true; // no iproute2: let kube-apiserver decide
   return result.stdout.trim() !== "";
@@ -108,7 +116,9 @@ export class StartedLocalControlPlane {
     await waitUntil(
       `kube-apiserver at ${this.server} /readyz`,
       async () => (await this.get("/readyz")).status === 200,
-      { timeoutMs: this.startTimeoutMs, abort: () => this.apiserver.exitReason() },
+      // a local probe costs well under a millisecond of the server's time; polling every 100 ms
+      // added 50 ms to every start on average
+      { timeoutMs: this.startTimeoutMs, intervalMs: 20, abort: () => this.apiserver.exitReason() },
     );
   }
 
@@ -153,14 +163,15 @@ export async function startLocalControlPlane(
   const forgetDir = registerCleanup(`control plane ${name} dir`, () => removeDir(dir));
   let etcd: StartedLocalEtcd | undefined;
   try {
-    const [pki, etcdStarted, [port]] = await Promise.all([
-      createControlPlanePki(dir),
+    const [pki, etcdStarted, [port], routed] = await Promise.all([
+      cachedControlPlanePki(dir),
       startLocalEtcd({ line: "current", name: `${name}-etcd` }),
       freePorts(1),
+      hasDefaultRoute(),
     ]);
     etcd = etcdStarted;
     if (port === undefined) throw new Error("no free port");
-    const advertiseAddress = (await hasDefaultRoute()) ? undefined : firstNonLoopbackIPv4();
+    const advertiseAddress = routed ? undefined : firstNonLoopbackIPv4();
     const server = `https://127.0.0.1:${port}`;
     const kubeconfigPath = join(dir, "kubeconfig");
     await writeKubeconfig(kubeconfigPath, { server, pki, name });
