@@ -20,7 +20,7 @@ const area = "Calico: etcdv3 → Kubernetes datastore";
  * The migrator this run uses: storeshift's own core, a real calicoctl (`--migrator calicoctl=PATH`)
  * or a module's (`--migrator module=PATH`).
  */
-function migrator(world: StoreshiftWorld, etcdName: string): Promise<Migrator> {
+export function migrator(world: StoreshiftWorld, etcdName: string): Promise<Migrator> {
   const stores = { etcdEndpoints: world.endpoints(etcdName), kubeconfigPath: world.kube().kubeconfigPath };
   // a @real-calicoctl scenario always drives the located calicoctl, whatever --migrator says
   const chosen = (world.vars.get("calico:calicoctl") as string | undefined) ?? world.params.migrator;
@@ -29,7 +29,7 @@ function migrator(world: StoreshiftWorld, etcdName: string): Promise<Migrator> {
   return calicoMigrator(chosen, stores, { ...(crds ? { crds } : {}), ...(mode ? { mode } : {}) });
 }
 
-function sourceName(world: StoreshiftWorld): string {
+export function sourceName(world: StoreshiftWorld): string {
   return world.variable<string>("calico:source");
 }
 

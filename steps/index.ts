@@ -11,6 +11,7 @@ import "./etcd-v2v3.steps.js";
 import "./etcd-oracles.steps.js";
 import "./faults.steps.js";
 import "./sources.steps.js";
+import "./upstream-calico.steps.js";
 import { setWorldConstructor } from "@cucumber/cucumber";
 import { docsOnly } from "./support/define.js";
 import { registerHooks } from "./support/hooks.js";

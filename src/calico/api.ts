@@ -4,6 +4,7 @@ import { CalicoEtcd } from "./etcd/store.js";
 import { buildExport, type ExportOptions, exportText, type SkippedObject } from "./export/build.js";
 import { type ImportOptions, type ImportResult, importExport } from "./import.js";
 import { CRD_KINDS } from "./kinds.js";
+import { type CrdManifest, generatedCrds } from "./kube/crds.js";
 import { fromCustomResource, type KubeObject } from "./kube/encoding.js";
 import { CalicoKube } from "./kube/store.js";
 import {
@@ -176,4 +177,12 @@ export async function prepareKubeTarget(
     for (const ns of target.kubernetesNamespaces) await kube.createNamespace(ns);
     for (const node of target.kubernetesNodes) await kube.createNode(node);
   });
+}
+
+/**
+ * Installs Calico's CRDs (the generated ones unless given), as a cluster set up for Calico already has
+ * them before any migration: e.g. to lock the Kubernetes datastore before the import.
+ */
+export async function installCalicoCrds(kubeConfig: KubeConfig, crds?: CrdManifest[]): Promise<void> {
+  await withKube(kubeConfig, (kube) => kube.installCrds(crds ?? generatedCrds()));
 }

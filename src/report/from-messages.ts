@@ -156,6 +156,7 @@ export class ScenarioCollector {
       checks: recorded.checks ?? [],
       ...(recorded.seeds ? { seeds: recorded.seeds } : {}),
       ...(recorded.artifacts ? { artifacts: recorded.artifacts } : {}),
+      ...(recorded.upstreamCases ? { upstreamCases: recorded.upstreamCases } : {}),
     };
   }
 }

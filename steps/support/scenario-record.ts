@@ -1,5 +1,11 @@
 import { log } from "../../src/common/log.js";
-import type { Check, Difference, Phase, ScenarioResult, UpstreamCaseVerdict } from "../../src/report/result.js";
+import type {
+  Check,
+  Difference,
+  Phase,
+  ScenarioResult,
+  UpstreamCaseVerdict,
+} from "../../src/report/result.js";
 
 /**
  * What one scenario did, as the reports show it: phases with timings, named checks with their
@@ -58,6 +64,28 @@ export class ScenarioRecord {
   /** Records what this scenario found about an upstream case; reports tabulate these per case and tool. */
   upstreamCase(verdict: UpstreamCaseVerdict): void {
     this.upstreamCases.push(verdict);
+  }
+
+  /** The case and tool this scenario is about, so a scenario that stops early still reports them. */
+  private readonly expectedCases: Omit<UpstreamCaseVerdict, "outcome" | "detail">[] = [];
+
+  expectUpstreamCase(expected: Omit<UpstreamCaseVerdict, "outcome" | "detail">): void {
+    this.expectedCases.push(expected);
+  }
+
+  /**
+   * After the scenario: a case it was to judge but never did (a step failed first) is listed as not
+   * run with that failure, never left out of the upstream table.
+   */
+  settleUpstreamCases(failure: string | undefined): void {
+    for (const e of this.expectedCases) {
+      if (this.upstreamCases.some((v) => v.caseId === e.caseId && v.tool === e.tool)) continue;
+      this.upstreamCases.push({
+        ...e,
+        outcome: "not-run",
+        detail: `the scenario stopped before its verdict: ${failure ?? "no verdict step"}`,
+      });
+    }
   }
 
   toResult(
