@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { NetworkingV1Api } from "@kubernetes/client-node";
-import { installCalicoCrds } from "../src/calico/api.js";
+import { installBuiltinTiers } from "../src/calico/api.js";
 import { Calicoctl, CalicoctlExitError, etcdConfigFile } from "../src/calico/calicoctl/adapter.js";
 import { DEFAULT_CALICOCTL_VERSION, locateCalicoctl } from "../src/calico/calicoctl/install.js";
 import { loadFixture, seedCalicoEtcd } from "../src/calico/fixture.js";
@@ -94,15 +94,17 @@ step(
 
 step(
   "Given",
-  "Calico's CRDs are installed in Kubernetes",
+  "the Kubernetes datastore already has Calico's built-in tiers",
   {
     area,
-    example: "Given Calico's CRDs are installed in Kubernetes",
-    doc: "Installs the Calico CRDs (Calico's real ones after `Calico's real CRDs from …`), as on a cluster prepared for Calico before the migration.",
+    example: "Given the Kubernetes datastore already has Calico's built-in tiers",
+    doc: "Installs the Calico CRDs (Calico's real ones after `Calico's real CRDs from …`) and the tiers default, kube-admin and kube-baseline, as a target keeps them once anything initialised Calico there (they are protected from deletion).",
   },
   async function () {
-    const crds = this.vars.get("calico:crds") as Parameters<typeof installCalicoCrds>[1];
-    await this.record.phase("install Calico CRDs", () => installCalicoCrds(this.kube().kubeConfig(), crds));
+    const crds = this.vars.get("calico:crds") as Parameters<typeof installBuiltinTiers>[1];
+    await this.record.phase("built-in tiers in Kubernetes", () =>
+      installBuiltinTiers(this.kube().kubeConfig(), crds),
+    );
   },
 );
 
@@ -118,21 +120,27 @@ step(
   async function (ref: string, from: string, pods: string, port: number) {
     const [namespace = "default", name = ""] = ref.split("/");
     const labels = (s: string) => Object.fromEntries([s.split("=") as [string, string]]);
-    await this.kube()
-      .kubeConfig()
-      .makeApiClient(NetworkingV1Api)
-      .createNamespacedNetworkPolicy({
-        namespace,
-        body: {
-          metadata: { name, namespace },
-          spec: {
-            podSelector: { matchLabels: labels(pods) },
-            ingress: [
-              { _from: [{ podSelector: { matchLabels: labels(from) } }], ports: [{ protocol: "TCP", port }] },
-            ],
-          },
+    const api = this.kube().kubeConfig().makeApiClient(NetworkingV1Api);
+    // namespaces outlive scenarios (kube-reset.ts), so their NetworkPolicies would too
+    const remove = () =>
+      api.deleteNamespacedNetworkPolicy({ name, namespace }).then(
+        () => undefined,
+        () => undefined,
+      );
+    await remove();
+    this.cleanups.push(remove);
+    await api.createNamespacedNetworkPolicy({
+      namespace,
+      body: {
+        metadata: { name, namespace },
+        spec: {
+          podSelector: { matchLabels: labels(pods) },
+          ingress: [
+            { _from: [{ podSelector: { matchLabels: labels(from) } }], ports: [{ protocol: "TCP", port }] },
+          ],
         },
-      });
+      },
+    });
   },
 );
 

@@ -91,13 +91,12 @@ Feature: Upstream regression cases of calicoctl datastore migrate (C-01 … C-15
       | calicoctl 3.15.0 |
 
   @C-07
-  Scenario Outline: C-07 a target locked before the import (built-in tiers present) is imported into (<migrator>)
+  Scenario Outline: C-07 a target that already has Calico's built-in tiers is imported into (<migrator>)
     Given upstream case "C-07" runs with "<migrator>"
     And Calico data from "upstream/calico/c07-builtin-tiers.yaml" in etcd "source"
     And a Kubernetes cluster with the fixture's nodes and namespaces
-    And Calico's CRDs are installed in Kubernetes
-    When I lock the Kubernetes datastore
-    And I try the forward migration
+    And the Kubernetes datastore already has Calico's built-in tiers
+    When I try the forward migration
     Then upstream case "C-07" is judged
     And the lock state is etcd "locked" and Kubernetes "locked"
 

@@ -8,6 +8,7 @@ import { type CrdManifest, generatedCrds } from "./kube/crds.js";
 import { fromCustomResource, type KubeObject } from "./kube/encoding.js";
 import { CalicoKube } from "./kube/store.js";
 import {
+  createBuiltinTiersKube,
   isEtcdLocked,
   lockEtcdStore,
   lockKubeStore,
@@ -180,9 +181,12 @@ export async function prepareKubeTarget(
 }
 
 /**
- * Installs Calico's CRDs (the generated ones unless given), as a cluster set up for Calico already has
- * them before any migration: e.g. to lock the Kubernetes datastore before the import.
+ * Gives a Kubernetes target Calico's CRDs (the generated ones unless given) and the built-in tiers, as a
+ * cluster keeps them after anything initialised Calico there: the tiers are protected from deletion.
  */
-export async function installCalicoCrds(kubeConfig: KubeConfig, crds?: CrdManifest[]): Promise<void> {
-  await withKube(kubeConfig, (kube) => kube.installCrds(crds ?? generatedCrds()));
+export async function installBuiltinTiers(kubeConfig: KubeConfig, crds?: CrdManifest[]): Promise<void> {
+  await withKube(kubeConfig, async (kube) => {
+    await kube.installCrds(crds ?? generatedCrds());
+    await createBuiltinTiersKube(kube);
+  });
 }
