@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import type { KubeCalicoState, RawEntry } from "../../src/oracles/calico/read.js";
 import { renderHtml } from "../../src/report/html.js";
+import { renderJunit } from "../../src/report/junit.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
 import { upstreamRows } from "../../src/report/upstream.js";
 import { CALICO_CASES } from "../../src/upstream/calico-cases.js";
@@ -196,12 +197,13 @@ describe("the upstream table in the reports", () => {
       ["C-06 calicoctl not-run", "C-08 calicoctl reproduced", "C-10 storeshift fixed-by-storeshift"],
     );
   });
-  it("summary.md and report.html show the table", () => {
+  it("summary.md and report.html show the table; junit.xml carries the verdicts in system-out", () => {
     const md = renderMarkdown(result);
     assert.match(md, /### Upstream cases/);
     assert.match(md, /\| C-08 \| calicoctl 3\.32\.1 \| reproduced \| lost prod\/staged-deny \|/);
     const html = renderHtml(result);
     assert.match(html, /<section id="upstream">/);
     assert.match(html, /calicoctl 3\.28\.0<\/td><td><span class="oc not-run">not-run/);
+    assert.match(renderJunit(result), /upstream C-08 calicoctl 3\.32\.1: reproduced: lost prod\/staged-deny/);
   });
 });
