@@ -4,7 +4,11 @@ import { join } from "node:path";
 import { NetworkingV1Api } from "@kubernetes/client-node";
 import { installBuiltinTiers } from "../src/calico/api.js";
 import { Calicoctl, CalicoctlExitError, etcdConfigFile } from "../src/calico/calicoctl/adapter.js";
-import { DEFAULT_CALICOCTL_VERSION, locateCalicoctl } from "../src/calico/calicoctl/install.js";
+import {
+  CALICO_RELEASES,
+  DEFAULT_CALICOCTL_VERSION,
+  locateCalicoctl,
+} from "../src/calico/calicoctl/install.js";
 import { loadFixture, seedCalicoEtcd } from "../src/calico/fixture.js";
 import type { MigratorImportResult } from "../src/calico/migrator.js";
 import type { RollbackResult } from "../src/calico/rollback.js";
@@ -57,19 +61,35 @@ step(
       const located = await locateCalicoctl(wanted ?? DEFAULT_CALICOCTL_VERSION);
       if ("missing" in located) {
         const version = wanted ?? DEFAULT_CALICOCTL_VERSION;
+        const reason = CALICO_RELEASES[version]
+          ? located.reason
+          : `calicoctl ${version} is not here, and \`storeshift calico install-calicoctl\` knows no release commit for it (CALICO_RELEASES has ${Object.keys(CALICO_RELEASES).join(", ")})`;
         this.record.upstreamCase({
           caseId,
           tool: "calicoctl",
           toolVersion: version,
           outcome: "not-run",
-          detail: located.reason,
+          detail: reason,
         });
-        this.record.reason = `upstream case ${caseId} needs calicoctl ${version}: ${located.reason}`;
+        this.record.reason = `upstream case ${caseId} needs calicoctl ${version}: ${reason}`;
         return "skipped";
       }
       path = located.path;
     }
     const version = (await new Calicoctl(path).version()) ?? wanted ?? "unknown";
+    if (wanted && version !== wanted) {
+      // STORESHIFT_CALICOCTL names one binary for every version: a row for another release is not run
+      const reason = `${path} is calicoctl ${version}, not ${wanted}`;
+      this.record.upstreamCase({
+        caseId,
+        tool: "calicoctl",
+        toolVersion: wanted,
+        outcome: "not-run",
+        detail: reason,
+      });
+      this.record.reason = `upstream case ${caseId} needs calicoctl ${wanted}: ${reason}`;
+      return "skipped";
+    }
     this.vars.set("upstream:tool", { tool: "calicoctl", version, path } satisfies CaseTool);
     this.vars.set("calico:calicoctl", `calicoctl=${path}`);
     this.record.expectUpstreamCase({ caseId, tool: "calicoctl", toolVersion: version });
