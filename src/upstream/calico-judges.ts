@@ -60,6 +60,13 @@ function completeness(e: CaseEvidence, keyFilter: (key: string) => boolean = () 
   return checkCompleteness(source, e.kube).missing.map((m) => `not migrated: ${m.key} (${m.problem})`);
 }
 
+/** What a passing verdict says it checked: the raw scan's counts. */
+function scanned(e: CaseEvidence): string {
+  const source = e.etcd.filter((r) => r.key.startsWith(RESOURCES) || r.key.startsWith("/calico/ipam/v2/"));
+  const r = checkCompleteness(source, e.kube);
+  return `${r.migrated.length} etcd keys reached Kubernetes, ${r.excluded.length} excluded with their reason, ${r.missing.length} missing`;
+}
+
 function integrity(e: CaseEvidence): string[] {
   return checkIntegrity(e.kube).map((d) => `${d.object}: ${d.problem}`);
 }
@@ -140,13 +147,21 @@ function firstFew(items: string[], n = 4): string {
 
 /** C-01, C-02: every reference renamed from the etcd node name to the Kubernetes one. */
 function renamed(e: CaseEvidence): Judgement {
-  return judgement([
-    ...failure(e.attempt),
-    ...completeness(e),
-    ...integrity(e),
-    ...etcdNamesLeft(e),
-    ...tunnelHandleMismatches(e),
-  ]);
+  const renames = [...nodeRenames(e.etcd)].filter(([a, b]) => a !== b).map(([a, b]) => `${a} → ${b}`);
+  return judgement(
+    [
+      ...failure(e.attempt),
+      ...completeness(e),
+      ...integrity(e),
+      ...etcdNamesLeft(e),
+      ...tunnelHandleMismatches(e),
+    ],
+    [
+      `renamed ${renames.join(", ")}`,
+      scanned(e),
+      "every reference resolves; tunnel handles carry their node's name",
+    ],
+  );
 }
 
 /** C-03: colliding nodes are refused before any write, or kept apart; never silently merged. */
@@ -264,7 +279,7 @@ function delimiter(e: CaseEvidence): Judgement {
         );
     }
   }
-  return judgement(symptoms);
+  return judgement(symptoms, ['every annotation value holding "===" arrived byte for byte']);
 }
 
 /** C-11: a failed import leaves the target as it found it; a successful one migrates everything. */
@@ -321,6 +336,9 @@ function lateWrites(e: CaseEvidence): Judgement {
 function ipamFields(e: CaseEvidence): Judgement {
   const symptoms = [...failure(e.attempt)];
   const blocks = e.etcd.filter((r) => r.key.startsWith("/calico/ipam/v2/assignment/"));
+  const notes = [
+    `every attribute field of ${blocks.length} block(s) arrived (releasedAt, alternateOwnerAttrs, no handle_id)`,
+  ];
   for (const r of blocks) {
     const v = JSON.parse(r.value) as { cidr: string; attributes?: Record<string, unknown>[] };
     const cr = e.kube.objects.find(
@@ -337,7 +355,7 @@ function ipamFields(e: CaseEvidence): Judgement {
           );
     });
   }
-  return judgement(symptoms);
+  return judgement(symptoms, notes);
 }
 
 function withoutNulls(o: Record<string, unknown>): Record<string, unknown> {
@@ -388,7 +406,10 @@ function rollbackResidue(e: CaseEvidence): Judgement {
 
 /** C-06, C-07, C-08, C-09: every key of the source reached Kubernetes, references resolve. */
 function everything(e: CaseEvidence): Judgement {
-  return judgement([...failure(e.attempt), ...completeness(e), ...integrity(e)]);
+  return judgement(
+    [...failure(e.attempt), ...completeness(e), ...integrity(e)],
+    [scanned(e), "every reference resolves"],
+  );
 }
 
 const JUDGES: Record<string, (e: CaseEvidence) => Judgement> = {
