@@ -121,6 +121,9 @@ export const CALICO_CASES: readonly UpstreamCalicoCase[] = [
       "https://github.com/projectcalico/calico/pull/11894 (AllocationAttribute, v3.32.0)",
       "https://github.com/projectcalico/calico/pull/13257 (policy names)",
     ],
+    // the fields arrived with 3.32.0; what stays open is pairing an older export with a newer import
+    fixedUpstreamIn: "3.32.0 (#11894; an export by 3.31 still lacks them)",
+    affected: "exports by ≤ 3.31 imported by ≥ 3.32",
   },
   {
     id: "C-15",
