@@ -16,7 +16,7 @@ import type { StoreshiftWorld } from "./support/world.js";
 
 const area = "Calico: etcdv3 → Kubernetes datastore";
 
-function sourceName(world: StoreshiftWorld): string {
+export function sourceName(world: StoreshiftWorld): string {
   return world.variable<string>("calico:source");
 }
 

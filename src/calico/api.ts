@@ -4,9 +4,11 @@ import { CalicoEtcd } from "./etcd/store.js";
 import { buildExport, type ExportOptions, exportText, type SkippedObject } from "./export/build.js";
 import { type ImportOptions, type ImportResult, importExport } from "./import.js";
 import { CRD_KINDS } from "./kinds.js";
+import { type CrdManifest, generatedCrds } from "./kube/crds.js";
 import { fromCustomResource, type KubeObject } from "./kube/encoding.js";
 import { CalicoKube } from "./kube/store.js";
 import {
+  createBuiltinTiersKube,
   isEtcdLocked,
   lockEtcdStore,
   lockKubeStore,
@@ -175,5 +177,16 @@ export async function prepareKubeTarget(
   await withKube(kubeConfig, async (kube) => {
     for (const ns of target.kubernetesNamespaces) await kube.createNamespace(ns);
     for (const node of target.kubernetesNodes) await kube.createNode(node);
+  });
+}
+
+/**
+ * Gives a Kubernetes target Calico's CRDs (the generated ones unless given) and the built-in tiers, as a
+ * cluster keeps them after anything initialised Calico there: the tiers are protected from deletion.
+ */
+export async function installBuiltinTiers(kubeConfig: KubeConfig, crds?: CrdManifest[]): Promise<void> {
+  await withKube(kubeConfig, async (kube) => {
+    await kube.installCrds(crds ?? generatedCrds());
+    await createBuiltinTiersKube(kube);
   });
 }

@@ -101,6 +101,7 @@ export async function importExport(
   await copyClusterInformation(kube, parsed.clusterInformation);
   phase("clusterInformation");
   await importIpam(kube, parsed, concurrency, mode, result);
+  if (mode === "storeshift") warnAboutOrphanedIpam(parsed, result);
   phase("ipam");
   result.messages.push(
     "Datastore information successfully imported. Please refer to the datastore migration documentation for next steps.",
@@ -220,6 +221,25 @@ async function applyResources(
     );
   if (result.applied === 0 && parsed.resources.length > 0)
     throw new StoreshiftError("import: failed to apply any resources", { exitCode: 1 });
+}
+
+/**
+ * A Calico Node skipped for want of its core/v1 Node keeps its IPAM: upstream imports those blocks
+ * and affinities without a word, so nothing tells the operator they belong to no node (upstream case
+ * C-04). storeshift imports them too (the node may join later) and names them.
+ */
+function warnAboutOrphanedIpam(parsed: ParsedExport, result: ImportResult): void {
+  for (const node of new Set(result.nodesSkipped)) {
+    const affinities = (parsed.ipam.block_affinities ?? []).filter((e) => e.Key.includes(`/host/${node}/`));
+    const blocks = (parsed.ipam.blocks ?? []).filter(
+      (e) => (e.Value as { affinity?: string } | null)?.affinity === `host:${node}`,
+    );
+    if (affinities.length + blocks.length === 0) continue;
+    const cidrs = blocks.map((b) => (b.Value as { cidr?: string }).cidr).join(", ");
+    result.warnings.push(
+      `[WARNING] IPAM of skipped node ${node} is orphaned: ${affinities.length} block affinit${affinities.length === 1 ? "y" : "ies"} and ${blocks.length} block(s)${cidrs ? ` (${cidrs})` : ""} name a node that is not in Kubernetes`,
+    );
+  }
 }
 
 /** Upstream silently lets the last of several etcd nodes win; storeshift says so. */

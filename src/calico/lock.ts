@@ -125,6 +125,14 @@ export async function ensureInitializedKube(kube: CalicoKube): Promise<void> {
     }
     if (changed) await kube.replace({ ...current, spec });
   }
+  await createBuiltinTiersKube(kube, now);
+}
+
+/**
+ * The built-in tiers default, kube-admin and kube-baseline, created where missing. Calico creates them
+ * on any initialisation, and protects them from deletion, so a real target often has them already.
+ */
+export async function createBuiltinTiersKube(kube: CalicoKube, now = nowTimestamp()): Promise<void> {
   for (const tier of BUILTIN_TIERS) {
     const obj = tierObject(tier, now);
     const res = await kube.rest.request(

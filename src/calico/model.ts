@@ -30,6 +30,8 @@ export interface AllocationAttribute {
   handle_id?: string;
   secondary?: Record<string, string>;
   alternateOwnerAttrs?: Record<string, string>;
+  /** v3.32+: when the address was released; it stays allocated through the cooldown. */
+  releasedAt?: string;
 }
 
 /** `model.AllocationBlock`: the value at /calico/ipam/v2/assignment/ipv<4|6>/block/<cidr->. */

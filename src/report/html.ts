@@ -1,6 +1,7 @@
 import { countDifferences } from "./format.js";
 import type { Check, Difference, Phase, RunResult, ScenarioResult } from "./result.js";
 import { timingsHtml } from "./timings.js";
+import { toolLabel, upstreamRows } from "./upstream.js";
 
 const MAX_ROWS_PER_CHECK = 5000;
 const CLASSES = ["missing", "unexpected", "changed", "accounted"] as const;
@@ -131,6 +132,21 @@ function scenarioBlock(s: ScenarioResult): string {
   );
 }
 
+/** Which upstream case each tool (at which version) shows, fixes or could not be tried on. */
+function upstreamTable(result: RunResult): string {
+  const rows = upstreamRows(result);
+  if (rows.length === 0) return "";
+  const body = rows
+    .map(
+      (r) =>
+        `<tr class="upstream ${r.outcome}"><td class="mono">${htmlEscape(r.caseId)}</td><td>${htmlEscape(toolLabel(r))}</td>` +
+        `<td><span class="oc ${r.outcome}">${r.outcome}</span></td><td>${htmlEscape(r.detail)}</td>` +
+        `<td><a href="#scenario-${htmlEscape(r.scenarioId)}">${htmlEscape(r.scenario)}</a></td></tr>`,
+    )
+    .join("");
+  return `<section id="upstream"><h2>Upstream cases</h2><p class="help">Per upstream case and tool version: reproduced (the tool shows the bug), not-reproduced, fixed-by-storeshift, not-applicable, or not-run (with what is missing).</p><table><thead><tr><th>case</th><th>tool</th><th>outcome</th><th>detail</th><th>scenario</th></tr></thead><tbody>${body}</tbody></table></section>`;
+}
+
 function rulesTable(result: RunResult): string {
   const uses = new Map<string, number>();
   for (const s of result.scenarios) {
@@ -171,7 +187,8 @@ table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border-bottom:1px s
 td.val{width:28%;max-width:420px}td.val pre{margin:0;max-height:220px;overflow:auto;white-space:pre-wrap;word-break:break-all;font:12px/1.35 ui-monospace,Menlo,monospace;padding:4px 6px;border-radius:4px}
 td.expected pre{background:#fdf0ef}td.actual pre{background:#eef8f0}td.absent span{color:var(--muted);font-style:italic}mark{background:#ffd24d;color:#000;border-radius:2px}
 .why .rule{font-family:ui-monospace,monospace;font-size:12px;background:#eef0f4;border-radius:4px;padding:0 4px}.why .chg{font-size:11px;color:var(--muted)}.note{font-size:12px;color:var(--muted)}
-.mono{font-family:ui-monospace,monospace;font-size:12px}.help{color:var(--muted)}#rules{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px 16px}.cut{color:var(--unexp)}
+.mono{font-family:ui-monospace,monospace;font-size:12px}.help{color:var(--muted)}#upstream{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px 16px;margin-bottom:14px}
+.oc{font-size:12px;font-weight:600;border-radius:4px;padding:0 6px;background:#eef0f4;color:var(--muted);white-space:nowrap}.oc.reproduced{background:#fce8e6;color:var(--bad)}.oc.fixed-by-storeshift,.oc.not-reproduced{background:#e6f4ea;color:var(--ok)}#rules{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px 16px}.cut{color:var(--unexp)}
 tr.diff[hidden]{display:none}
 `;
 
@@ -243,6 +260,7 @@ ${CLASSES.map((c) => `<label title="${CLASS_HELP[c]}"><input type="checkbox" nam
 <label>kind <select id="f-kind"><option value="">all kinds</option>${kinds.map((k) => `<option>${htmlEscape(k)}</option>`).join("")}</select></label>
 <input id="f-q" type="search" placeholder="id, path or rule contains…">
 <span id="shown"><b id="shown-count">${all.length}</b> of <b id="total-count">${all.length}</b> differences shown</span></nav>
+${upstreamTable(result)}
 ${result.scenarios.map(scenarioBlock).join("\n")}
 ${rulesTable(result)}
 ${timingsHtml(result, htmlEscape)}

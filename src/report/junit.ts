@@ -1,5 +1,6 @@
 import { checkSummary, differenceLine, scenarioDurationSeconds } from "./format.js";
 import type { RunResult, ScenarioResult } from "./result.js";
+import { toolLabel } from "./upstream.js";
 
 /** XML 1.0 forbids most control characters even escaped; they are dropped. */
 export function xmlEscape(text: string): string {
@@ -76,7 +77,12 @@ function testcase(s: ScenarioResult): string {
   const phases = s.phases.map(
     (p) => `${p.name}: ${p.status} ${p.durationMs} ms${p.message ? ` (${p.message})` : ""}`,
   );
-  if (phases.length > 0) inner.push(`<system-out>${xmlEscape(phases.join("\n"))}</system-out>`);
+  // upstream-case verdicts ride in system-out: the JUnit shape CI servers read has no other place for them
+  const upstream = (s.upstreamCases ?? []).map(
+    (v) => `upstream ${v.caseId} ${toolLabel(v)}: ${v.outcome}: ${v.detail}`,
+  );
+  const out = [...phases, ...upstream];
+  if (out.length > 0) inner.push(`<system-out>${xmlEscape(out.join("\n"))}</system-out>`);
   return inner.length === 0
     ? `    <testcase ${attrs}/>`
     : `    <testcase ${attrs}>\n      ${inner.join("\n      ")}\n    </testcase>`;

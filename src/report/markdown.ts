@@ -1,6 +1,7 @@
 import { checkSummary, differenceLine } from "./format.js";
 import type { RunResult, ScenarioResult } from "./result.js";
 import { timingsMarkdown } from "./timings.js";
+import { toolLabel, upstreamCounts, upstreamRows } from "./upstream.js";
 
 const ICON: Record<ScenarioResult["status"], string> = {
   passed: "✅",
@@ -36,6 +37,24 @@ export function renderMarkdown(result: RunResult): string {
     lines.push(
       `| ${ICON[s.status]} | ${cell(s.name)} | ${cell(s.feature)} | ${(s.durationMs / 1000).toFixed(1)} s | ${cell(detail)} |`,
     );
+  }
+  const upstream = upstreamRows(result);
+  if (upstream.length > 0) {
+    const counts = upstreamCounts(upstream);
+    lines.push(
+      "",
+      "### Upstream cases",
+      "",
+      Object.entries(counts)
+        .filter(([, n]) => n > 0)
+        .map(([o, n]) => `${n} ${o}`)
+        .join(", "),
+      "",
+      "| case | tool | outcome | detail |",
+      "|---|---|---|---|",
+    );
+    for (const r of upstream)
+      lines.push(`| ${r.caseId} | ${cell(toolLabel(r))} | ${r.outcome} | ${cell(r.detail)} |`);
   }
   const failed = result.scenarios.filter((s) => s.status === "failed");
   for (const s of failed) {

@@ -145,6 +145,7 @@ export function registerHooks(): void {
   After({ timeout }, async function (this: StoreshiftWorld, p: ITestCaseHookParameter) {
     const status = statusOf(p, this);
     const failedMessage = p.result?.message?.split("\n")[0];
+    this.record.settleUpstreamCases(this.record.reason ?? failedMessage);
     const result = this.record.toResult({
       id: this.scenarioSlug,
       name: p.pickle.name,

@@ -66,6 +66,28 @@ export class ScenarioRecord {
     this.upstreamCases.push(verdict);
   }
 
+  /** The case and tool this scenario is about, so a scenario that stops early still reports them. */
+  private readonly expectedCases: Omit<UpstreamCaseVerdict, "outcome" | "detail">[] = [];
+
+  expectUpstreamCase(expected: Omit<UpstreamCaseVerdict, "outcome" | "detail">): void {
+    this.expectedCases.push(expected);
+  }
+
+  /**
+   * After the scenario: a case it was to judge but never did (a step failed first) is listed as not
+   * run with that failure, never left out of the upstream table.
+   */
+  settleUpstreamCases(failure: string | undefined): void {
+    for (const e of this.expectedCases) {
+      if (this.upstreamCases.some((v) => v.caseId === e.caseId && v.tool === e.tool)) continue;
+      this.upstreamCases.push({
+        ...e,
+        outcome: "not-run",
+        detail: `the scenario stopped before its verdict: ${failure ?? "no verdict step"}`,
+      });
+    }
+  }
+
   toResult(
     base: Omit<ScenarioResult, "phases" | "checks" | "seeds" | "artifacts" | "upstreamCases">,
   ): ScenarioResult {

@@ -66,6 +66,11 @@ test("no Calico oracle module reaches the migrator's code, directly or transitiv
     assert.deepEqual(forbiddenReach(join(oracleDir, f)), [], `${f} reaches the migrator`);
 });
 
+test("the upstream-case judges reach no migrator code either", () => {
+  const judges = join(root, "src/upstream/calico-judges.ts");
+  assert.deepEqual(forbiddenReach(judges), [], "calico-judges.ts reaches the migrator");
+});
+
 test("the check sees an import of the migrator (static, re-export, dynamic, and through another module)", () => {
   assert.deepEqual(importsOf(`import { x } from "../../calico/mapping.js";`), ["../../calico/mapping.js"]);
   assert.deepEqual(importsOf(`export * from "../../calico/export/build.js";`), [

@@ -25,6 +25,17 @@ export function calicoctlEnv(datastore: CalicoDatastore): Record<string, string>
     : { DATASTORE_TYPE: "kubernetes", KUBECONFIG: datastore.kubeconfigPath };
 }
 
+/** calicoctl exited non-zero; keeps what it had printed (a failed export has printed part of its file). */
+export class CalicoctlExitError extends StoreshiftError {
+  constructor(
+    message: string,
+    readonly stdout: string,
+  ) {
+    super(message, { exitCode: 1 });
+    this.name = "CalicoctlExitError";
+  }
+}
+
 export class Calicoctl {
   constructor(
     readonly path: string,
@@ -50,9 +61,9 @@ export class Calicoctl {
   private async must(datastore: CalicoDatastore, args: string[], input?: string): Promise<CalicoctlRun> {
     const res = await this.run(datastore, args, input);
     if (res.exitCode !== 0)
-      throw new StoreshiftError(
+      throw new CalicoctlExitError(
         `calicoctl ${args.join(" ")} (${datastore.type}): exit ${res.exitCode}: ${lastLine(res.stderr || res.stdout)}`,
-        { exitCode: 1 },
+        res.stdout,
       );
     return res;
   }
@@ -70,15 +81,30 @@ export class Calicoctl {
    * Import through a private temp file: calicoctl opens /dev/stdin for `-f -`, which fails on the
    * socket pair a child process gets as stdin.
    */
-  async import(datastore: CalicoDatastore, text: string): Promise<CalicoctlRun> {
+  async import(datastore: CalicoDatastore, text: string, configFile?: string): Promise<CalicoctlRun> {
     const dir = await mkdtemp(join(tmpdir(), "storeshift-calicoctl-"));
     try {
       const file = join(dir, "etcd-data");
       await writeFile(file, text, { mode: 0o600 });
-      return await this.run(datastore, ["datastore", "migrate", "import", "-f", file]);
+      const args = ["datastore", "migrate", "import", "-f", file];
+      if (configFile !== undefined) {
+        const cfg = join(dir, "calicoctl.cfg");
+        await writeFile(cfg, configFile, { mode: 0o600 });
+        args.push("--config", cfg);
+      }
+      return await this.run(datastore, args);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /** The client version calicoctl was built with ("3.32.1"), or undefined if it does not say. */
+  async version(): Promise<string | undefined> {
+    // no cluster to ask: the client version is printed before the cluster lookup fails
+    const res = await this.run({ type: "kubernetes", kubeconfigPath: "/nonexistent/kubeconfig" }, [
+      "version",
+    ]);
+    return /Client Version:\s*v?(\S+)/.exec(res.stdout)?.[1];
   }
 }
 
@@ -88,4 +114,17 @@ function lastLine(text: string): string {
     .map((l) => l.trim())
     .filter((l) => l !== "" && !/^[IW]\d{4} /.test(l));
   return lines[lines.length - 1] ?? "";
+}
+
+/** A calicoctl config file (`--config`) that points calicoctl at an etcdv3 datastore. */
+export function etcdConfigFile(endpoints: string[]): string {
+  return [
+    "apiVersion: projectcalico.org/v3",
+    "kind: CalicoAPIConfig",
+    "metadata: {}",
+    "spec:",
+    "  datastoreType: etcdv3",
+    `  etcdEndpoints: ${endpoints.join(",")}`,
+    "",
+  ].join("\n");
 }

@@ -112,6 +112,7 @@ export function normaliseBlock(raw: Record<string, unknown>): AllocationBlock {
         if (isObject(a.secondary)) out.secondary = sortedMap(a.secondary as Record<string, string>);
         if (isObject(a.alternateOwnerAttrs))
           out.alternateOwnerAttrs = sortedMap(a.alternateOwnerAttrs as Record<string, string>);
+        if (typeof a.releasedAt === "string") out.releasedAt = a.releasedAt;
         return out;
       })
     : (null as unknown as AllocationAttribute[]);

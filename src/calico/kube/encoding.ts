@@ -159,6 +159,8 @@ export function blockToCustomResource(entry: IpamEntry<AllocationBlock>): KubeOb
     if (a.secondary && Object.keys(a.secondary).length > 0) out.secondary = a.secondary;
     if (a.alternateOwnerAttrs && Object.keys(a.alternateOwnerAttrs).length > 0)
       out.alternateOwnerAttrs = a.alternateOwnerAttrs;
+    // an address in cooldown (v3.32+): dropping the stamp would hand it out again at once
+    if (a.releasedAt) out.releasedAt = a.releasedAt;
     return out;
   });
   spec.sequenceNumber = b.sequenceNumber ?? 0;
