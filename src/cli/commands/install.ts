@@ -1,4 +1,4 @@
-import { ALL_TOOLS, installBinary } from "../../binaries/install.js";
+import { ALL_TOOLS, installBinary, OPTIONAL_TOOLS } from "../../binaries/install.js";
 import { installKind } from "../../binaries/kind.js";
 import type { Tool } from "../../binaries/locate.js";
 import { InputError } from "../../common/errors.js";
@@ -14,14 +14,16 @@ KUBEBUILDER_ASSETS, PATH), then storeshift's cache; builds what is missing:
   etcd-v2, etcdctl-v2   Debian's etcd-server/etcd-client 3.4.23 (apt-get)
   etcd, etcdctl         etcd 3.6 from the Go module proxy
   kube-apiserver        Kubernetes v1.3x from the Go module proxy (~10 min cold on 2 cores)
+  etcd-3.5, etcdutl-3.5 only when named: etcd 3.5 from the Go module proxy (the lifecycle
+                        scenarios' upgrade step 3.4 → 3.5 → 3.6; ~3 min cold)
   kind                  only when named: the kind CLI from the Go module proxy (sigs.k8s.io/kind)`,
   async run(argv) {
     const { values } = parseFlags("install", argv, { tool: { type: "string", multiple: true } });
     const tools = (values.tool as string[] | undefined) ?? ALL_TOOLS;
     for (const t of tools) {
-      if (!ALL_TOOLS.includes(t as Tool) && t !== "kind") {
+      if (![...ALL_TOOLS, ...OPTIONAL_TOOLS].includes(t as Tool) && t !== "kind") {
         throw new InputError(
-          `storeshift install: --tool ${t}: unknown tool (expected one of ${[...ALL_TOOLS, "kind"].join(", ")})`,
+          `storeshift install: --tool ${t}: unknown tool (expected one of ${[...ALL_TOOLS, ...OPTIONAL_TOOLS, "kind"].join(", ")})`,
         );
       }
     }

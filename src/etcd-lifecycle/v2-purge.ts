@@ -1,0 +1,73 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { errorMessage, StoreshiftError } from "../common/errors.js";
+import { readV2Tree, v2Delete } from "../etcd-v2v3/v2-client.js";
+import type { StartedLocalEtcd } from "../providers/etcd/local-etcd.js";
+import { withFlag } from "./flags.js";
+
+export interface V2PurgeResult {
+  /** Top-level v2 nodes deleted (recursively), and hidden names deleted because they were named. */
+  deleted: string[];
+  /** `.snap` files in each member's `member/snap` after the forced snapshot. */
+  snapFiles: Record<string, number>;
+}
+
+function snapCount(dataDir: string): number {
+  try {
+    return readdirSync(join(dataDir, "member", "snap")).filter((f) => f.endsWith(".snap")).length;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The upgrade guide's clean-up before 3.6: delete every v2 key (listed top-level nodes, plus the
+ * hidden ones named in `hidden`, which no listing shows), then, unless `forceSnapshot` is false,
+ * restart each member once with `--snapshot-count=1` and once more with its own flags, so a v2
+ * snapshot taken after the deletes covers every v2 WAL entry (3.6 refuses v2 WAL records after the
+ * last snapshot, upstream case E-13). Needs the v2 API (`--enable-v2`), so it runs before 3.6.
+ */
+export async function purgeV2Store(
+  cluster: StartedLocalEtcd,
+  options: { hidden?: string[]; forceSnapshot?: boolean } = {},
+): Promise<V2PurgeResult> {
+  const endpoint = cluster.endpoints[0] ?? "";
+  const what = `purge the v2 store of etcd ${cluster.name}`;
+  const tree = await readV2Tree(endpoint, { quorum: true });
+  const deleted: string[] = [];
+  for (const node of tree.root.nodes ?? []) {
+    await v2Delete(endpoint, node.key, { recursive: true });
+    deleted.push(node.key);
+  }
+  for (const name of options.hidden ?? []) {
+    try {
+      await v2Delete(endpoint, name, { recursive: true });
+      deleted.push(name);
+    } catch (err) {
+      // a hidden name the data never had is not an error; anything else is
+      if (!/404|not found/i.test(errorMessage(err)))
+        throw new StoreshiftError(`${what}: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+  const after = await readV2Tree(endpoint, { quorum: true });
+  if ((after.root.nodes ?? []).length > 0)
+    throw new StoreshiftError(
+      `${what}: ${(after.root.nodes ?? []).map((n) => n.key).join(", ")} still listed after the deletes`,
+    );
+  if (options.forceSnapshot !== false) {
+    for (let i = 0; i < cluster.members.length; i++) {
+      const member = cluster.member(i);
+      const own = member.args;
+      const binary = {
+        ...cluster.binary,
+        path: member.command,
+        version: member.version || cluster.binary.version,
+      };
+      await cluster.restartMemberWith(i, binary, (args) => withFlag(args, "--snapshot-count", "1"));
+      await cluster.restartMemberWith(i, binary, () => own);
+    }
+  }
+  const snapFiles: Record<string, number> = {};
+  for (const m of cluster.members) snapFiles[m.name] = snapCount(m.info.dataDir);
+  return { deleted, snapFiles };
+}
