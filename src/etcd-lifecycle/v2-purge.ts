@@ -54,20 +54,38 @@ export async function purgeV2Store(
     throw new StoreshiftError(
       `${what}: ${(after.root.nodes ?? []).map((n) => n.key).join(", ")} still listed after the deletes`,
     );
-  if (options.forceSnapshot !== false) {
-    for (let i = 0; i < cluster.members.length; i++) {
-      const member = cluster.member(i);
-      const own = member.args;
-      const binary = {
-        ...cluster.binary,
-        path: member.command,
-        version: member.version || cluster.binary.version,
-      };
-      await cluster.restartMemberWith(i, binary, (args) => withFlag(args, "--snapshot-count", "1"));
-      await cluster.restartMemberWith(i, binary, () => own);
-    }
+  if (options.forceSnapshot !== false) await forceV2Snapshot(cluster);
+  return { deleted, snapFiles: snapFiles(cluster) };
+}
+
+function snapFiles(cluster: StartedLocalEtcd): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of cluster.members) out[m.name] = snapCount(m.info.dataDir);
+  return out;
+}
+
+/**
+ * Restarts each member once with `--snapshot-count=1` and once more with its own flags. On start a
+ * member re-applies its log after its last snapshot, so with a count of 1 it writes a snapshot (v2
+ * store included) at once. Returns each member's `.snap` count, which must now be at least 1.
+ */
+export async function forceV2Snapshot(cluster: StartedLocalEtcd): Promise<Record<string, number>> {
+  for (let i = 0; i < cluster.members.length; i++) {
+    const member = cluster.member(i);
+    const own = member.args;
+    const binary = {
+      ...cluster.binary,
+      path: member.command,
+      version: member.version || cluster.binary.version,
+    };
+    await cluster.restartMemberWith(i, binary, (args) => withFlag(args, "--snapshot-count", "1"));
+    await cluster.restartMemberWith(i, binary, () => own);
   }
-  const snapFiles: Record<string, number> = {};
-  for (const m of cluster.members) snapFiles[m.name] = snapCount(m.info.dataDir);
-  return { deleted, snapFiles };
+  const counts = snapFiles(cluster);
+  const none = Object.entries(counts).filter(([, n]) => n === 0);
+  if (none.length > 0)
+    throw new StoreshiftError(
+      `force a v2 snapshot on etcd ${cluster.name}: no .snap file on ${none.map(([m]) => m).join(", ")} after a restart with --snapshot-count=1`,
+    );
+  return counts;
 }

@@ -1,5 +1,11 @@
 import { log } from "../../src/common/log.js";
-import type { Check, Difference, Phase, ScenarioResult, UpstreamCaseVerdict } from "../../src/report/result.js";
+import type {
+  Check,
+  Difference,
+  Phase,
+  ScenarioResult,
+  UpstreamCaseVerdict,
+} from "../../src/report/result.js";
 
 /**
  * What one scenario did, as the reports show it: phases with timings, named checks with their

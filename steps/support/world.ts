@@ -128,7 +128,12 @@ export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
    */
   async useEtcd(name: string, keys: PoolKeys): Promise<StartedLocalEtcd> {
     if (keys.etcd === "v2") {
-      const etcd = await startLocalEtcd({ name: `scenario-${name}`, members: keys.members, enableV2: true });
+      const etcd = await startLocalEtcd({
+        name: `scenario-${name}`,
+        members: keys.members,
+        enableV2: true,
+        line: keys.line ?? "v2-capable",
+      });
       this.ownEtcds.add(etcd);
       this.cleanups.push(async () => {
         if (this.ownEtcds.has(etcd)) await etcd.stop();
