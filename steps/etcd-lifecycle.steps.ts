@@ -4,6 +4,7 @@ import { errorMessage } from "../src/common/errors.js";
 import type { Difference } from "../src/diff/types.js";
 import {
   checkMemberConsistency,
+  checkV2StoreEveryMember,
   classifyV2Refusal,
   forceV2Snapshot,
   memberRefs,
@@ -11,6 +12,7 @@ import {
   type RollResult,
   readMemberSerializable,
   rollMembers,
+  type V2StoreCheck,
 } from "../src/etcd-lifecycle/index.js";
 import type { V3Kv } from "../src/etcd-v2v3/v3.js";
 import { step } from "./support/define.js";
@@ -382,5 +384,67 @@ step(
       outcome: "fixed-by-storeshift",
       detail: `after the v2 purge (every v2 key deleted, then a v2 snapshot forced on each member with --snapshot-count=1), all ${this.etcd(name).members.length} members started on etcd ${version} with their data dirs and hold what they held before`,
     });
+  },
+);
+
+step(
+  "When",
+  "I check the v2 store of every member of etcd {string} with etcdutl 3.5",
+  {
+    area,
+    example: 'When I check the v2 store of every member of etcd "source" with etcdutl 3.5',
+    doc: "The 3.6 upgrade guide's pre-check `etcdutl check v2store --data-dir D --wal-dir W` (etcdutl 3.5) on each member, stopped for the check and started again.",
+  },
+  async function (name: string) {
+    const etcdutl = await requireBinary("etcdutl-3.5");
+    const checks = await this.record.phase("etcdutl check v2store", () =>
+      checkV2StoreEveryMember(this.etcd(name), etcdutl),
+    );
+    this.vars.set(`lifecycle:v2check:${name}`, { version: etcdutl.version, checks });
+  },
+);
+
+step(
+  "Then",
+  "etcdutl's v2 store check of member {string} of etcd {string} agrees with what 3.6 did",
+  {
+    area,
+    example: 'Then etcdutl\'s v2 store check of member "m0" of etcd "source" agrees with what 3.6 did',
+    doc: "The checker against the real start-up: `custom content` where 3.6 refused the member, `clean` where it started; a clean verdict on a member 3.6 refused is upstream case E-13 (recorded either way, for the etcdutl version).",
+  },
+  function (member: string, name: string) {
+    const { version, checks } = this.variable<{ version: string; checks: V2StoreCheck[] }>(
+      `lifecycle:v2check:${name}`,
+    );
+    const check = checks.find((c) => c.member === member);
+    if (!check) throw new Error(`no v2 store check of member ${member} of etcd ${name}`);
+    const message = this.lastError ? errorMessage(this.lastError) : "";
+    const refused = message.includes(`member ${member} `);
+    const agrees = (check.verdict === "custom-content") === refused && check.verdict !== "unknown";
+    const detail = `etcdutl ${version} check v2store on ${member}: ${check.verdict} (${check.output}); etcd 3.6 ${refused ? "refused the member" : "started the member"}`;
+    this.record.upstreamCase({
+      caseId: "E-13",
+      tool: "etcdutl check v2store",
+      toolVersion: version,
+      outcome: agrees ? "not-reproduced" : "reproduced",
+      detail,
+    });
+    fail(
+      this,
+      `etcdutl check v2store agrees with etcd 3.6 on member ${member} of ${name}`,
+      agrees
+        ? []
+        : [
+            {
+              class: "changed",
+              id: `etcd-member:${member}`,
+              kind: "v2store check",
+              path: "verdict",
+              expected: refused ? "custom-content" : "clean",
+              actual: check.verdict,
+              note: detail,
+            },
+          ],
+    );
   },
 );

@@ -57,8 +57,10 @@ Feature: etcd after the v2 → v3 migration: restart, member add, and the upgrad
     And I read what every member of etcd "source" holds
     And I delete every v2 key of etcd "source" without forcing a v2 snapshot
     And I upgrade etcd "source" to 3.5 member by member
+    And I check the v2 store of every member of etcd "source" with etcdutl 3.5
     And I try to upgrade etcd "source" to 3.6 member by member
     Then the upgrade of etcd "source" was refused at member "m0": v2 data left behind, upstream case "E-13"
+    And etcdutl's v2 store check of member "m0" of etcd "source" agrees with what 3.6 did
 
   @matrix
   Scenario Outline: source etcd <source> with the v2 API, migrated <mode>: restarted, purged and upgraded to 3.6

@@ -13,5 +13,6 @@ export {
 } from "./consistency.js";
 export { flagsForVersion, minorVersion, withFlag } from "./flags.js";
 export { memberRefs, type RollResult, type RollStep, rollMembers } from "./upgrade.js";
+export { checkV2StoreEveryMember, type V2StoreCheck } from "./v2-check.js";
 export { forceV2Snapshot, purgeV2Store, type V2PurgeResult } from "./v2-purge.js";
 export { classifyV2Refusal, parseCheckV2Store, type V2Refusal } from "./v2-verdict.js";
