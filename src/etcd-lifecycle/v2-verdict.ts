@@ -8,7 +8,7 @@ export type V2Refusal = { caseId: "E-12" | "E-13"; what: string };
 export function classifyV2Refusal(message: string): V2Refusal | undefined {
   if (/detected disallowed v2 WAL/i.test(message))
     return { caseId: "E-13", what: "v2 WAL records after the last v2 snapshot" };
-  if (/disallowed custom content in v2store|custom content.*v2store|v2store.*custom content/i.test(message))
+  if (/custom content.*v2store|v2store.*custom content|illegal v2store content/i.test(message))
     return { caseId: "E-12", what: "custom content left in the v2 store" };
   return undefined;
 }

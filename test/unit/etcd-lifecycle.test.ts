@@ -64,6 +64,8 @@ test("a start failure is named by the panic line, not by the goroutine dump afte
     "main.main()",
   ].join("\n");
   assert.match(startFailureLine(log), /^panic: detected disallowed v2 WAL/);
+  const zap = `{"level":"panic","msg":"illegal v2store content","error":"detected disallowed custom content in v2store"}\npanic: illegal v2store content\n\ngoroutine 1`;
+  assert.match(startFailureLine(zap), /"error":"detected disallowed custom content/);
   assert.match(startFailureLine('{"level":"error","msg":"x"}\nlast'), /"level":"error"/);
   assert.equal(startFailureLine("only line"), "only line");
 });

@@ -135,9 +135,10 @@ export async function isHealthy(clientUrl: string): Promise<boolean> {
  */
 export function startFailureLine(log: string): string {
   const lines = log.split("\n").filter((l) => l.trim() !== "");
+  // zap's own panic/fatal entry carries the error field; Go's `panic:` line after it may not
   const cause =
+    lines.find((l) => /"level":"(fatal|panic|dpanic)"/.test(l)) ??
     lines.find((l) => /^panic: /.test(l)) ??
-    lines.find((l) => /"level":"(fatal|panic)"/.test(l)) ??
     lines.find((l) => /"level":"error"/.test(l)) ??
     lines.at(-1);
   return (cause ?? "(nothing logged)").slice(0, 600);
