@@ -24,14 +24,14 @@ Feature: etcd after the v2 → v3 migration: restart, member add, and the upgrad
     Then the member added to etcd "source" after the migration lacks the migrated v3 data, as upstream case E-09 says
 
   @upstream @E-12
-  Scenario: the guide's end state upgrades: v2 purged, then member by member to 3.5 and 3.6
+  Scenario: the guide's end state upgrades: member by member to 3.5, v2 purged, then to 3.6
     Given the etcd 3.5 build for the upgrade step
     And an etcd 3.4 cluster "source" of 3 members
     And the v2 keys of "etcd-v2/generated-small.yaml" in etcd "source"
     When I migrate etcd "source" offline, one member at a time
     And I read what every member of etcd "source" holds
-    And I purge the v2 store of etcd "source"
     And I upgrade etcd "source" to 3.5 member by member
+    And I purge the v2 store of etcd "source"
     And I upgrade etcd "source" to 3.6 member by member
     Then every member of etcd "source" runs etcd 3.6, the v2 data gone
     And every member of etcd "source" holds what it held before
@@ -70,8 +70,8 @@ Feature: etcd after the v2 → v3 migration: restart, member add, and the upgrad
     When I migrate etcd "source" <mode>
     And I read what every member of etcd "source" holds
     And I restart every member of etcd "source" one at a time
-    And I purge the v2 store of etcd "source"
     And I upgrade etcd "source" to <next> member by member
+    And I purge the v2 store of etcd "source"
     And I upgrade etcd "source" to 3.6 member by member
     Then every member of etcd "source" runs etcd 3.6, the v2 data gone
     And every member of etcd "source" holds what it held before
