@@ -9,6 +9,8 @@ import "./calico.steps.js";
 import "./calico-oracles.steps.js";
 import "./etcd-v2v3.steps.js";
 import "./etcd-oracles.steps.js";
+import "./etcd-lifecycle.steps.js";
+import "./calico-readiness.steps.js";
 import "./faults.steps.js";
 import "./sources.steps.js";
 import "./live-writers.steps.js";

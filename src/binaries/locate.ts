@@ -5,7 +5,20 @@ import { cachedBinaryPath } from "./cache.js";
 import { tryOutput, which } from "./run-tool.js";
 import { versions } from "./versions.js";
 
-export type Tool = "etcd-v2" | "etcdctl-v2" | "etcd" | "etcdctl" | "etcdutl" | "kube-apiserver";
+export type Tool =
+  | "etcd-v2"
+  | "etcdctl-v2"
+  | "etcd"
+  | "etcdctl"
+  | "etcdutl"
+  | "etcd-3.5"
+  | "etcdutl-3.5"
+  | "kube-apiserver";
+
+/** The 3.5 tools: an upgrade step only, never on PATH or in envtest's variables, only in the cache. */
+export function isEtcd35(tool: Tool): boolean {
+  return tool === "etcd-3.5" || tool === "etcdutl-3.5";
+}
 
 export interface Binary {
   tool: Tool;
@@ -30,7 +43,7 @@ export async function isExecutable(path: string): Promise<boolean> {
 }
 
 export async function probeVersion(tool: Tool, path: string): Promise<string | undefined> {
-  const isCtl = tool === "etcdctl" || tool === "etcdctl-v2" || tool === "etcdutl";
+  const isCtl = tool === "etcdctl" || tool === "etcdctl-v2" || tool === "etcdutl" || tool === "etcdutl-3.5";
   const out = isCtl ? await tryOutput(path, ["version"]) : await tryOutput(path, ["--version"]);
   if (!out) return undefined;
   const match =
@@ -54,6 +67,8 @@ function userCandidates(tool: Tool): Array<{ path: string; source: string }> {
     out.push({ path: env.STORESHIFT_ETCD_V2, source: "STORESHIFT_ETCD_V2" });
   if (tool === "etcdctl-v2" && env.STORESHIFT_ETCDCTL_V2)
     out.push({ path: env.STORESHIFT_ETCDCTL_V2, source: "STORESHIFT_ETCDCTL_V2" });
+  if (tool === "etcd-3.5" && env.STORESHIFT_ETCD35)
+    out.push({ path: env.STORESHIFT_ETCD35, source: "STORESHIFT_ETCD35" });
   return out;
 }
 
@@ -61,15 +76,17 @@ function userCandidates(tool: Tool): Array<{ path: string; source: string }> {
 export function versionFits(tool: Tool, version: string): boolean {
   const [major = 0, minor = 0] = version.split(".").map(Number);
   if (tool === "etcd-v2" || tool === "etcdctl-v2") return major === 3 && minor <= 4;
+  if (isEtcd35(tool)) return major === 3 && minor === 5;
   if (tool === "etcd" || tool === "etcdctl" || tool === "etcdutl") return major === 3 && minor >= 5;
   return major === 1 && minor >= 30;
 }
 
 function pathName(tool: Tool): string {
-  return tool.replace(/-v2$/, "");
+  return tool.replace(/-v2$/, "").replace(/-3\.5$/, "");
 }
 
 function cachedVersion(tool: Tool): string {
+  if (isEtcd35(tool)) return versions.etcd35;
   return tool === "kube-apiserver" ? versions.kube : versions.etcd;
 }
 
@@ -102,7 +119,8 @@ export async function locate(tool: Tool): Promise<Binary | Missing> {
     const found = await consider(`/usr/bin/${pathName(tool)}`, "debian");
     if (found) return found;
   }
-  const onPath = await which(pathName(tool));
+  // PATH's etcd is another line (Debian's 3.4, or 3.6): 3.5 comes from its variable or the cache
+  const onPath = isEtcd35(tool) ? undefined : await which(pathName(tool));
   if (onPath) {
     const found = await consider(onPath, "PATH");
     if (found) return found;
@@ -114,7 +132,9 @@ export async function locate(tool: Tool): Promise<Binary | Missing> {
   const hint =
     tool === "etcd-v2" || tool === "etcdctl-v2"
       ? "install Debian's etcd-server and etcd-client (3.4.23), or run `storeshift install`"
-      : "run `storeshift install` to download its official release (or build it from the Go module proxy)";
+      : isEtcd35(tool)
+        ? `run \`storeshift install --tool ${tool}\` to download etcd ${versions.etcd35}'s official release (or build it from the Go module proxy)`
+        : "run `storeshift install` to download its official release (or build it from the Go module proxy)";
   const why = rejected.length > 0 ? `; rejected: ${rejected.join("; ")}` : "";
   return { tool, reason: `no ${describeTool(tool)} found${why}; ${hint}` };
 }
@@ -131,6 +151,10 @@ export function describeTool(tool: Tool): string {
       return "etcdctl >= 3.5";
     case "etcdutl":
       return "etcdutl >= 3.5 (snapshot restore)";
+    case "etcd-3.5":
+      return `etcd 3.5 (${versions.etcd35}, the upgrade step to 3.6)`;
+    case "etcdutl-3.5":
+      return `etcdutl 3.5 (${versions.etcd35}, \`check v2store\`)`;
     case "kube-apiserver":
       return "kube-apiserver";
   }

@@ -8,6 +8,11 @@ export const versions = {
   etcdV2Capable: "3.4.23",
   /** v3-only stores and the control plane's own etcd. */
   etcd: envVar("STORESHIFT_ETCD_VERSION") ?? "3.6.16",
+  /**
+   * The step between 3.4 and 3.6 in a member-by-member upgrade (3.6 wants 3.5.26+ first), built like
+   * 3.6: the newest 3.5 the Go module proxy serves.
+   */
+  etcd35: envVar("STORESHIFT_ETCD35_VERSION") ?? "3.5.35",
   /** The newest v1.3x the Go module proxy serves that Go 1.26 builds (v1.37 asks for go 1.26.0). */
   kube: envVar("STORESHIFT_KUBE_VERSION") ?? "1.37.2",
 } as const;

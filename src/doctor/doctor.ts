@@ -1,5 +1,5 @@
 import { cacheRoot } from "../binaries/cache.js";
-import { ALL_TOOLS } from "../binaries/install.js";
+import { ALL_TOOLS, OPTIONAL_TOOLS } from "../binaries/install.js";
 import { describeTool, isMissing, locate } from "../binaries/locate.js";
 import { tryOutput } from "../binaries/run-tool.js";
 import { versions } from "../binaries/versions.js";
@@ -52,6 +52,16 @@ export async function runDoctor(): Promise<DoctorReport> {
     } else {
       lines.push({ item: tool, ok: true, detail: `${found.version} at ${found.path} (${found.source})` });
     }
+  }
+  for (const tool of OPTIONAL_TOOLS) {
+    const found = await locate(tool);
+    lines.push({
+      item: tool,
+      ok: true,
+      detail: isMissing(found)
+        ? `${found.reason} (optional: only the lifecycle upgrade scenarios need it; they are not run without it)`
+        : `${found.version} at ${found.path} (${found.source})`,
+    });
   }
   const calicoctl = await locateCalicoctl();
   lines.push({

@@ -133,6 +133,7 @@ export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
         members: keys.members,
         enableV2: true,
         snapshotCount: keys.snapshotCount,
+        line: keys.line ?? "v2-capable",
       });
       this.ownEtcds.add(etcd);
       this.cleanups.push(async () => {

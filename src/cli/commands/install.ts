@@ -1,4 +1,4 @@
-import { ALL_TOOLS, installBinary } from "../../binaries/install.js";
+import { ALL_TOOLS, installBinary, OPTIONAL_TOOLS } from "../../binaries/install.js";
 import { installKind } from "../../binaries/kind.js";
 import type { Tool } from "../../binaries/locate.js";
 import { InputError } from "../../common/errors.js";
@@ -15,6 +15,8 @@ KUBEBUILDER_ASSETS, PATH), then storeshift's cache; installs what is missing:
   etcd, etcdctl         etcd 3.6's official release, SHA-256 checked; else built from the Go module proxy
   kube-apiserver        Kubernetes v1.3x's official binary, SHA-256 checked; else built from the Go
                         module proxy (minutes to tens of minutes; progress and the measured time are shown)
+  etcd-3.5, etcdutl-3.5 only when named: etcd 3.5 likewise (the lifecycle scenarios' upgrade step
+                        3.4 → 3.5 → 3.6)
   kind                  only when named: the kind CLI from the Go module proxy (sigs.k8s.io/kind)
 
   --mirror URL     where to download releases (default $STORESHIFT_BINARY_MIRROR, else upstream);
@@ -37,9 +39,9 @@ KUBEBUILDER_ASSETS, PATH), then storeshift's cache; installs what is missing:
     };
     const tools = (values.tool as string[] | undefined) ?? ALL_TOOLS;
     for (const t of tools) {
-      if (!ALL_TOOLS.includes(t as Tool) && t !== "kind") {
+      if (![...ALL_TOOLS, ...OPTIONAL_TOOLS].includes(t as Tool) && t !== "kind") {
         throw new InputError(
-          `storeshift install: --tool ${t}: unknown tool (expected one of ${[...ALL_TOOLS, "kind"].join(", ")})`,
+          `storeshift install: --tool ${t}: unknown tool (expected one of ${[...ALL_TOOLS, ...OPTIONAL_TOOLS, "kind"].join(", ")})`,
         );
       }
     }

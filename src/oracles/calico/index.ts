@@ -20,3 +20,4 @@ export {
   readEtcdPrefix,
   readKubeCalico,
 } from "./read.js";
+export { checkReadiness, ordinalIn, type ReadinessFinding, type ReadinessReport } from "./readiness.js";

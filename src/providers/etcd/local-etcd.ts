@@ -1,20 +1,25 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { Etcd3 } from "etcd3";
 import { requireBinary } from "../../binaries/install.js";
 import type { Binary } from "../../binaries/locate.js";
 import { registerCleanup } from "../../common/cleanup.js";
-import { StoreshiftError } from "../../common/errors.js";
+import { errorMessage, StoreshiftError } from "../../common/errors.js";
 import { log } from "../../common/log.js";
 import { makeTempDir, removeDir } from "../../common/temp.js";
 import { waitUntil } from "../../common/wait.js";
 import { ManagedProcess } from "../../process/managed-process.js";
 import { freePorts } from "../../process/ports.js";
 
-export type EtcdLine = "v2-capable" | "current";
+export type EtcdLine = "v2-capable" | "3.5" | "current";
 
 export interface LocalEtcdOptions {
-  /** "v2-capable" = Debian's etcd 3.4.23 (v2 API, `etcdctl migrate`); "current" = etcd 3.6.x. */
+  /**
+   * "v2-capable" = Debian's etcd 3.4.23 (v2 API, `etcdctl migrate`); "3.5" = storeshift's etcd 3.5
+   * build (v2 API with `--enable-v2`, no `migrate`); "current" = etcd 3.6.x.
+   */
   line?: EtcdLine;
   members?: number;
   /** Serve the v2 API (`--enable-v2`); only etcd <= 3.4 has it. */
@@ -48,9 +53,11 @@ export class EtcdMember {
   readonly process: ManagedProcess;
   constructor(
     readonly info: EtcdMemberInfo,
-    command: string,
-    args: string[],
-    private readonly startTimeoutMs: number,
+    readonly command: string,
+    readonly args: string[],
+    readonly startTimeoutMs: number,
+    /** The etcd version this member's binary reported (members differ mid-upgrade). */
+    readonly version = "",
   ) {
     this.process = new ManagedProcess({
       name: `etcd member ${info.name}`,
@@ -122,6 +129,42 @@ export async function isHealthy(clientUrl: string): Promise<boolean> {
   return body.health === "true";
 }
 
+/**
+ * The first line of what a member wrote to its log from byte `from` on that says why it stopped: a
+ * panic or a fatal/error entry, else the last line. etcd logs a refusal to start (e.g. 3.6 finding v2
+ * data) as a panic followed by a goroutine dump, so the last line alone says nothing.
+ */
+export function startFailureLine(log: string): string {
+  const lines = log.split("\n").filter((l) => l.trim() !== "");
+  // zap's own panic/fatal entry carries the error field; Go's `panic:` line after it may not
+  const cause =
+    lines.find((l) => /"level":"(fatal|panic|dpanic)"/.test(l)) ??
+    lines.find((l) => /^panic: /.test(l)) ??
+    lines.find((l) => /"level":"error"/.test(l)) ??
+    lines.at(-1);
+  return (cause ?? "(nothing logged)").slice(0, 600);
+}
+
+function logSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+function logSince(file: string, from: number): string {
+  try {
+    return readFileSync(file).subarray(from).toString("utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** Flags that name one member and its place in the cluster; the rest is the same for every member. */
+const MEMBER_FLAGS =
+  /^--(name|data-dir|listen-client-urls|advertise-client-urls|listen-peer-urls|initial-advertise-peer-urls|initial-cluster|initial-cluster-state|initial-cluster-token)=/;
+
 /** A started local etcd cluster on 127.0.0.1: endpoints, members, and stop(). */
 export class StartedLocalEtcd {
   private stopped = false;
@@ -136,6 +179,100 @@ export class StartedLocalEtcd {
 
   get endpoints(): string[] {
     return this.members.map((m) => m.clientUrl);
+  }
+
+  /**
+   * Stops member `index` and starts it again on the same data dir with `binary` (another etcd
+   * version) and the flags `flags` makes of its current ones; waits for /health. The upgrade step of
+   * a rolling upgrade. A refusal to start throws, naming the member, the version and etcd's own
+   * reason from its log; the member is then left stopped, its data dir as etcd left it.
+   */
+  async restartMemberWith(
+    index: number,
+    binary: Binary,
+    flags: (args: string[]) => string[] = (a) => a,
+  ): Promise<EtcdMember> {
+    const old = this.member(index);
+    await old.stop();
+    const next = new EtcdMember(old.info, binary.path, flags(old.args), old.startTimeoutMs, binary.version);
+    this.members[index] = next;
+    const from = logSize(old.info.logFile);
+    try {
+      next.spawn();
+      next.process.assertSpawned();
+      await next.waitHealthy();
+    } catch (err) {
+      await next.stop();
+      const why = startFailureLine(logSince(old.info.logFile, from));
+      throw new StoreshiftError(
+        `restart member ${old.name} of etcd ${this.name} with etcd ${binary.version}: ${errorMessage(err)}; etcd logged: ${why}`,
+        { cause: err },
+      );
+    }
+    return next;
+  }
+
+  /**
+   * `etcdctl member add` through member 0, then starts the new member (`--initial-cluster-state=existing`,
+   * an empty data dir, the flags every member shares) with `binary` and waits for /health. What it
+   * then holds is whatever raft sent it: the leader's log or a snapshot.
+   */
+  async addMember(binary: Binary = this.binary, extraArgs: string[] = []): Promise<EtcdMember> {
+    const index = this.members.length;
+    const name = `m${index}`;
+    const [client, peer] = await freePorts(2);
+    const dataDir = join(this.rootDir, name);
+    const info: EtcdMemberInfo = {
+      name,
+      clientUrl: `http://127.0.0.1:${client}`,
+      peerUrl: `http://127.0.0.1:${peer}`,
+      dataDir,
+      walDir: join(dataDir, "member", "wal"),
+      logFile: join(this.rootDir, `${name}.log`),
+    };
+    const what = `add member ${name} to etcd ${this.name}`;
+    const etcd = new Etcd3({ hosts: [this.member(0).clientUrl], dialTimeout: 5_000 });
+    let peers: { name: string; peerURLs: string[] }[];
+    try {
+      const added = await etcd.cluster.memberAdd({ peerURLs: [info.peerUrl] });
+      peers = added.members.map((m) => ({ name: m.name || name, peerURLs: m.peerURLs }));
+    } catch (err) {
+      throw new StoreshiftError(
+        `${what}: member add through ${this.member(0).clientUrl}: ${errorMessage(err)}`,
+        {
+          cause: err,
+        },
+      );
+    } finally {
+      etcd.close();
+    }
+    const shared = this.member(0).args.filter((a) => !MEMBER_FLAGS.test(a));
+    const args = [
+      `--name=${name}`,
+      `--data-dir=${dataDir}`,
+      `--listen-client-urls=${info.clientUrl}`,
+      `--advertise-client-urls=${info.clientUrl}`,
+      `--listen-peer-urls=${info.peerUrl}`,
+      `--initial-advertise-peer-urls=${info.peerUrl}`,
+      `--initial-cluster=${peers.flatMap((p) => p.peerURLs.map((u) => `${p.name}=${u}`)).join(",")}`,
+      "--initial-cluster-state=existing",
+      ...shared,
+      ...extraArgs,
+    ];
+    const member = new EtcdMember(info, binary.path, args, this.member(0).startTimeoutMs, binary.version);
+    this.members.push(member);
+    try {
+      await member.start();
+    } catch (err) {
+      await member.stop();
+      throw new StoreshiftError(
+        `${what}: ${errorMessage(err)}; etcd logged: ${startFailureLine(logSince(info.logFile, 0))}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    return member;
   }
   get version(): string {
     return this.binary.version;
@@ -227,7 +364,9 @@ export async function startLocalEtcd(options: LocalEtcdOptions = {}): Promise<St
   if (!Number.isInteger(count) || count < 1 || count > 9) {
     throw new StoreshiftError(`start etcd: members must be 1..9, got ${count}`);
   }
-  const binary = await requireBinary(line === "v2-capable" ? "etcd-v2" : "etcd");
+  const binary = await requireBinary(
+    line === "v2-capable" ? "etcd-v2" : line === "3.5" ? "etcd-3.5" : "etcd",
+  );
   const name = options.name ?? "etcd";
   const rootDir = await makeTempDir(name);
   // from its first instant the dir is someone's to remove: a signal may come before the handle exists
@@ -262,11 +401,12 @@ export async function startLocalEtcd(options: LocalEtcdOptions = {}): Promise<St
             snapshotCount: options.snapshotCount,
             maxRequestBytes: options.maxRequestBytes,
             token,
-            current: line === "current",
+            current: line !== "v2-capable",
           },
           options.extraArgs,
         ),
         timeout,
+        binary.version,
       ),
   );
   let handle: StartedLocalEtcd | undefined;
