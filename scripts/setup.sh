@@ -24,6 +24,8 @@ npm run build
 
 echo "== binaries: etcd 3.6 and kube-apiserver from the Go module proxy, cached by version outside the repo"
 node bin/storeshift.js install
+echo "== etcd 3.5: the middle step of the lifecycle suite's 3.4 → 3.5 → 3.6 upgrade (docs/lifecycle.md)"
+node bin/storeshift.js install --tool etcd-3.5 --tool etcdutl-3.5
 
 echo "== docker: an engine for the testcontainers backend (scripts/docker-engine.sh; docs/docker.md)"
 bash scripts/docker-engine.sh start
