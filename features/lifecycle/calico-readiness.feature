@@ -13,6 +13,7 @@ Feature: Calico after the import: would calico-node start on the Kubernetes data
     And I unlock the Kubernetes datastore
     Then calico-node would start on every Kubernetes Node: the datastore ready, each node's blocks affine to it, its tunnel addresses resolvable
 
+  @smoke
   Scenario: imported but not unlocked: the readiness check says calico-node would wait
     Given Calico data from "calico/readiness.yaml" in etcd "source"
     And a Kubernetes cluster with the fixture's nodes and namespaces

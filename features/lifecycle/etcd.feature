@@ -5,6 +5,7 @@ Feature: etcd after the v2 → v3 migration: restart, member add, and the upgrad
   every member is read on its own (serializable reads of the whole v3 key space) and compared with
   what it held before, and hashkv must agree at one revision.
 
+  @smoke
   Scenario: every member restarted after an offline migration still holds the migrated tree
     Given an etcd 3.4 cluster "source" of 3 members
     And the v2 keys of "etcd-v2/generated-small.yaml" in etcd "source"

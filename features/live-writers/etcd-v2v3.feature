@@ -13,6 +13,7 @@ Feature: applications keep writing while etcd v2 is migrated to v3 online
     When I migrate etcd "source" online again, skipping collisions
     Then every write of the live v2 writer to etcd "source" is in v3 or was refused by name
 
+  @smoke
   Scenario: v3 writes during the online migration are never overwritten
     Given an etcd 3.4 store "source"
     And the v2 keys of "etcd-v2/shapes.yaml" in etcd "source"

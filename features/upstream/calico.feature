@@ -132,7 +132,7 @@ Feature: Upstream regression cases of calicoctl datastore migrate (C-01 … C-15
       | storeshift |
       | calicoctl  |
 
-  @C-10
+  @C-10 @smoke
   Scenario Outline: C-10 values that end a line with "===" survive the export file (<migrator>)
     Given upstream case "C-10" runs with "<migrator>"
     And Calico data from "upstream/calico/c10-delimiter-in-data.yaml" in etcd "source"

@@ -34,7 +34,7 @@ Feature: upstream regression cases of the etcd v2store → v3store migration
       | fresh snapshot   | 1              | etcdctl migrate   | not-reproduced |
       | WAL and snapshot | 5              | storeshift online | not-reproduced |
 
-  @E-03
+  @E-03 @smoke
   Scenario Outline: E-03 values and keys with % arrive byte for byte (<migrator>)
     Given an etcd 3.4 store "source"
     And the v2 keys of "upstream/etcd/e03-percent.yaml" in etcd "source"
