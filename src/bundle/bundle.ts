@@ -180,16 +180,26 @@ async function placeData(
   return inBundle;
 }
 
-/** result.json without anything that names data: statuses, so replay knows what failed. */
+/**
+ * result.json without anything that names data: statuses, so replay knows what failed. Each
+ * scenario's fields are listed, not copied wholesale, so a field added to the result later (step
+ * texts, upstream verdict details) stays out of an anonymised bundle until someone decides it is safe.
+ */
 function verdictsOnly(result: RunResult): RunResult {
   return {
     ...result,
     scenarios: result.scenarios.map((s) => ({
-      ...s,
+      id: s.id,
+      name: s.name,
+      feature: s.feature,
+      tags: s.tags,
+      status: s.status,
+      durationMs: s.durationMs,
       reason: s.reason === undefined ? undefined : "(left out of an anonymised bundle)",
       phases: [],
       checks: [],
       artifacts: [],
+      ...(s.seeds ? { seeds: s.seeds } : {}),
     })),
   };
 }
