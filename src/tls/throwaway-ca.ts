@@ -1,6 +1,7 @@
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
+import { registerCleanup } from "../common/cleanup.js";
 import { StoreshiftError } from "../common/errors.js";
 import { makeTempDir, removeDir } from "../common/temp.js";
 
@@ -129,6 +130,8 @@ const CACHE_MAX_AGE_MS = 24 * 3600 * 1000;
 
 async function makePkiFiles(): Promise<PkiFiles> {
   const dir = await makeTempDir("pki");
+  // a signal while openssl runs must still remove the dir: no control plane owns it yet
+  const unregister = registerCleanup(`throwaway PKI in ${dir}`, () => removeDir(dir));
   try {
     const pki = await createControlPlanePki(dir);
     const entries = await Promise.all(
@@ -136,6 +139,7 @@ async function makePkiFiles(): Promise<PkiFiles> {
     );
     return Object.fromEntries(entries) as PkiFiles;
   } finally {
+    unregister();
     await removeDir(dir);
   }
 }
