@@ -128,19 +128,25 @@ export async function startKindCluster(
 ): Promise<StartedKindCluster> {
   const dir = await mkdtemp(join(tempRoot(), "storeshift-kind-"));
   const kubeconfigPath = join(dir, "kubeconfig");
-  const existing = await cli.getClusters();
-  const reused = existing.includes(o.name);
-  if (reused && o.reuse === false) {
-    throw new StoreshiftError(
-      `kind create cluster ${o.name}: a kind cluster with that name exists and reuse is off`,
-    );
-  }
-  if (reused) {
-    log.info(`reusing kind cluster ${o.name}`);
-    await cli.writeKubeconfig(o.name, kubeconfigPath);
-  } else {
-    log.info(`creating kind cluster ${o.name}`);
-    await cli.createCluster({ name: o.name, config: o.config, image: o.image, kubeconfig: kubeconfigPath });
+  let reused: boolean;
+  try {
+    reused = (await cli.getClusters()).includes(o.name);
+    if (reused && o.reuse === false) {
+      throw new StoreshiftError(
+        `kind create cluster ${o.name}: a kind cluster with that name exists and reuse is off`,
+      );
+    }
+    if (reused) {
+      log.info(`reusing kind cluster ${o.name}`);
+      await cli.writeKubeconfig(o.name, kubeconfigPath);
+    } else {
+      log.info(`creating kind cluster ${o.name}`);
+      await cli.createCluster({ name: o.name, config: o.config, image: o.image, kubeconfig: kubeconfigPath });
+    }
+  } catch (err) {
+    // no cluster came of it: its kubeconfig dir must not outlive the failure
+    await rm(dir, { recursive: true, force: true });
+    throw err;
   }
   let stopped = false;
   const stop = async () => {
