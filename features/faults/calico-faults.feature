@@ -91,25 +91,6 @@ Feature: Calico etcdv3 → Kubernetes migration interrupted at every phase
       | the kube-apiserver       | killed               | 1     | failed naming "import:" | unlocked or locked   |
       | the control plane's etcd | killed               | 1     | failed naming "import:" | unlocked or locked   |
 
-  Scenario Outline: import of IPAM while <target> is <fault>
-    When I lock the etcd datastore
-    And I export the etcd datastore
-    And <target> will be <fault> after 1 IPAM objects reach Kubernetes
-    And I try the Calico import step
-    Then the fault fired
-    And the import step <outcome>
-    When the faults heal
-    Then the lock state is etcd "locked" and Kubernetes "locked"
-    And Calico etcd "source" is unchanged since snapshot "before", apart from the lock flag
-    When I recover the Calico migration
-    Then Calico in Kubernetes is unchanged since snapshot "undisturbed"
-    And the lock state is etcd "locked" and Kubernetes "locked"
-
-    Examples:
-      | target                   | fault                | outcome                 |
-      | the control plane's etcd | killed               | failed naming "IPAM"    |
-      | the kube-apiserver       | paused for 3 seconds | succeeded               |
-
   Scenario Outline: import through a network with <network>
     Given the migrator reaches the kube-apiserver through a fault proxy
     When I lock the etcd datastore
