@@ -4,7 +4,7 @@ import { execa } from "execa";
 import { requireBinary } from "../binaries/install.js";
 import { writeFileAtomic, writeFileAtomicVia } from "../common/atomic-write.js";
 import { InputError, StoreshiftError } from "../common/errors.js";
-import { connectV3 } from "../etcd-v2v3/v3.js";
+import { etcdClient } from "../common/etcd-client.js";
 import { startLocalEtcd } from "../providers/etcd/local-etcd.js";
 import { readEtcdV3Pages } from "../snapshot/etcd-v3.js";
 import { identifySource, loadCalicoExport, loadV2Dump, openSource } from "../sources/index.js";
@@ -69,7 +69,7 @@ async function anonymizeKeyspace(
   const source = await openSource({ kind, location }, "calico", "anonymize-in");
   const entries: { key: string; value: string }[] = [];
   try {
-    const client = connectV3(source.etcd.endpoints);
+    const client = etcdClient(source.etcd.endpoints, { purpose: "anonymize" });
     try {
       for await (const page of readEtcdV3Pages(client, {}))
         for (const kv of page) entries.push({ key: kv.key.toString(), value: kv.value.toString() });
@@ -82,7 +82,7 @@ async function anonymizeKeyspace(
   const rewritten = anonymizeEntries(entries, key);
   const target = await startLocalEtcd({ name: "anonymize-out", line: "v2-capable" });
   try {
-    const client = connectV3(target.endpoints);
+    const client = etcdClient(target.endpoints, { purpose: "anonymize" });
     try {
       for (let i = 0; i < rewritten.entries.length; i += 100)
         await Promise.all(
