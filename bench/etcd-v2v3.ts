@@ -3,12 +3,13 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { etcdClient } from "../src/common/etcd-client.js";
 import { makeTempDir, removeDir } from "../src/common/temp.js";
 import { type FixtureStep, randomSeed, seedV2 } from "../src/etcd-v2v3/fixture.js";
 import { migrateOffline, rollbackOffline } from "../src/etcd-v2v3/offline.js";
 import { migrateOnline, type OnlineMigrationResult } from "../src/etcd-v2v3/online.js";
 import { rollbackOnline } from "../src/etcd-v2v3/rollback.js";
-import { connectV3, countV3 } from "../src/etcd-v2v3/v3.js";
+import { countV3 } from "../src/etcd-v2v3/v3.js";
 import { startLocalEtcd } from "../src/providers/etcd/local-etcd.js";
 import { type Bench, type BenchRow, ratio } from "./types.js";
 
@@ -153,7 +154,7 @@ export const etcdV2V3Bench: Bench = {
       });
 
       await rollbackOffline(offline.backups, { cluster: etcd });
-      const client = connectV3([endpoint]);
+      const client = etcdClient([endpoint], { purpose: "bench" });
       try {
         const empty = await countV3(client);
         if (empty.count !== 0)

@@ -2,10 +2,11 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { DataTable } from "@cucumber/cucumber";
 import { readCalicoFromKube } from "../src/calico/api.js";
+import { etcdClient } from "../src/common/etcd-client.js";
 import type { Difference } from "../src/diff/types.js";
 import type { OnlineMigrationResult } from "../src/etcd-v2v3/online.js";
 import { readV2Tree } from "../src/etcd-v2v3/v2-client.js";
-import { connectV3, readV3Range } from "../src/etcd-v2v3/v3.js";
+import { readV3Range } from "../src/etcd-v2v3/v3.js";
 import {
   attributeDrift,
   CALICO_WRITERS,
@@ -259,7 +260,7 @@ step(
 // ---- etcd v2store → v3store ----
 
 async function v3Now(endpoints: string[]) {
-  const client = connectV3(endpoints);
+  const client = etcdClient(endpoints, { purpose: "live-writers step" });
   try {
     return await readV3Range(client, "");
   } finally {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CoreV1Api, VersionApi } from "@kubernetes/client-node";
-import { Etcd3 } from "etcd3";
+import { etcdClient } from "../src/common/etcd-client.js";
 import type { EtcdImageLine } from "../src/providers/containers/images.js";
 import { step } from "./support/define.js";
 
@@ -8,7 +8,7 @@ const area = "Stores";
 
 /** One v3 put through a client that lives only as long as the put. */
 async function putV3(hosts: string[], key: string, value: string): Promise<void> {
-  const client = new Etcd3({ hosts });
+  const client = etcdClient(hosts, { purpose: "stores step" });
   try {
     await client.put(key).value(value);
   } finally {
@@ -166,7 +166,7 @@ step(
     doc: "A linearizable v3 read through one member only, so a member that missed writes must have caught up.",
   },
   async function (index: number, name: string, key: string, value: string) {
-    const client = new Etcd3({ hosts: [this.containerMember(name, index).clientUrl] });
+    const client = etcdClient([this.containerMember(name, index).clientUrl], { purpose: "stores step" });
     try {
       assert.equal(await client.get(key).string(), value, `member ${index} of etcd ${name} key ${key}`);
     } finally {
@@ -180,7 +180,7 @@ step(
   "etcd {string} has no key {string}",
   { area, example: 'Then etcd "target" has no key "/foo"', doc: "Asserts a v3 key is absent." },
   async function (name: string, key: string) {
-    const client = new Etcd3({ hosts: this.endpoints(name) });
+    const client = etcdClient(this.endpoints(name), { purpose: "stores step" });
     try {
       assert.equal(await client.get(key).string(), null, `etcd ${name} key ${key} should be absent`);
     } finally {
@@ -207,7 +207,7 @@ step(
     doc: "Reads one v3 key and compares its value byte for byte.",
   },
   async function (name: string, key: string, value: string) {
-    const client = new Etcd3({ hosts: this.endpoints(name) });
+    const client = etcdClient(this.endpoints(name), { purpose: "stores step" });
     try {
       assert.equal(await client.get(key).string(), value, `etcd ${name} key ${key}`);
     } finally {

@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { rename, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { execa } from "execa";
 import { requireBinary } from "../binaries/install.js";
+import { writeFileAtomic, writeFileAtomicVia } from "../common/atomic-write.js";
 import { InputError, StoreshiftError } from "../common/errors.js";
-import { connectV3 } from "../etcd-v2v3/v3.js";
+import { etcdClient } from "../common/etcd-client.js";
 import { startLocalEtcd } from "../providers/etcd/local-etcd.js";
 import { readEtcdV3Pages } from "../snapshot/etcd-v3.js";
 import { identifySource, loadCalicoExport, loadV2Dump, openSource } from "../sources/index.js";
@@ -20,13 +19,10 @@ export interface AnonymizeResult {
 
 /** Written whole or not at all. */
 async function writeAtomically(path: string, data: string | Buffer): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString("hex")}.partial`;
   try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
+    await writeFileAtomic(path, data);
   } catch (err) {
-    await rm(tmp, { force: true });
-    throw new StoreshiftError(`anonymize: write ${path}: ${(err as Error).message}`);
+    throw new StoreshiftError(`anonymize: write ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -73,7 +69,7 @@ async function anonymizeKeyspace(
   const source = await openSource({ kind, location }, "calico", "anonymize-in");
   const entries: { key: string; value: string }[] = [];
   try {
-    const client = connectV3(source.etcd.endpoints);
+    const client = etcdClient(source.etcd.endpoints, { purpose: "anonymize" });
     try {
       for await (const page of readEtcdV3Pages(client, {}))
         for (const kv of page) entries.push({ key: kv.key.toString(), value: kv.value.toString() });
@@ -86,7 +82,7 @@ async function anonymizeKeyspace(
   const rewritten = anonymizeEntries(entries, key);
   const target = await startLocalEtcd({ name: "anonymize-out", line: "v2-capable" });
   try {
-    const client = connectV3(target.endpoints);
+    const client = etcdClient(target.endpoints, { purpose: "anonymize" });
     try {
       for (let i = 0; i < rewritten.entries.length; i += 100)
         await Promise.all(
@@ -96,19 +92,17 @@ async function anonymizeKeyspace(
       client.close();
     }
     const etcdctl = await requireBinary("etcdctl-v2");
-    const tmp = `${out}.${randomBytes(4).toString("hex")}.partial`;
-    const run = await execa(etcdctl.path, ["snapshot", "save", tmp, `--endpoints=${target.endpoints[0]}`], {
-      env: { ETCDCTL_API: "3" },
-      reject: false,
-      stdin: "ignore",
+    await writeFileAtomicVia(out, async (tmp) => {
+      const run = await execa(etcdctl.path, ["snapshot", "save", tmp, `--endpoints=${target.endpoints[0]}`], {
+        env: { ETCDCTL_API: "3" },
+        reject: false,
+        stdin: "ignore",
+      });
+      if (run.exitCode !== 0)
+        throw new StoreshiftError(
+          `anonymize: etcdctl snapshot save: ${`${run.stderr}`.trim().split("\n").pop()}`,
+        );
     });
-    if (run.exitCode !== 0) {
-      await rm(tmp, { force: true });
-      throw new StoreshiftError(
-        `anonymize: etcdctl snapshot save: ${`${run.stderr}`.trim().split("\n").pop()}`,
-      );
-    }
-    await rename(tmp, out);
   } finally {
     await target.stop();
   }

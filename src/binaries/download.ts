@@ -6,6 +6,7 @@ import { Readable, pipeline as streamPipeline, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { moveIntoPlace } from "../common/atomic-write.js";
 import { errorMessage, StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
 import { cachedBinaryPath, cacheRoot } from "./cache.js";
@@ -186,6 +187,7 @@ async function expectedSha256(asset: ReleaseAsset, options: DownloadOptions): Pr
 async function extract(asset: ReleaseAsset, archive: string, into: string, url: string): Promise<void> {
   if (asset.format === "binary") {
     const [name] = Object.keys(asset.members);
+    // within the private staging dir: nothing reads it until moveIntoPlace below
     await rename(archive, join(into, name ?? asset.tool));
     return;
   }
@@ -245,7 +247,8 @@ export async function installRelease(
     }
     for (const { from, to } of ready) {
       await mkdir(dirname(to), { recursive: true });
-      await rename(from, to);
+      // staging is beside the cache entries (one filesystem), so this is a rename of a whole file
+      await moveIntoPlace(from, to);
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     log.info(

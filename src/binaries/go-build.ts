@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
+import { writeFileAtomicVia } from "../common/atomic-write.js";
 import { StoreshiftError } from "../common/errors.js";
 import { log } from "../common/log.js";
 import { formatDuration, GoProgress } from "./build-progress.js";
@@ -150,15 +151,15 @@ export async function goBuild(plan: GoBuildPlan): Promise<Record<string, string>
   for (const [pkg, name] of Object.entries(plan.packages)) {
     const target = cachedBinaryPath(name, plan.version);
     await mkdir(dirname(target), { recursive: true });
-    const partial = `${target}.partial`;
     const previous = await lastTiming(timingFile(plan, name));
     const before = previous
       ? `the last source build here took ${formatDuration(previous.seconds * 1000)} (${previous.compiled} of ${previous.packages} packages compiled, ${previous.at})`
       : "no earlier build measured on this machine";
     log.info(`building ${name} ${plan.version} from the Go module proxy (${pkg}); ${before}`);
-    const took = await buildPackage(dir, pkg, partial, `building ${name} ${plan.version}`, plan.ldflags);
-    // rename is atomic: a half-built binary never sits at the cached path
-    await rename(partial, target);
+    // a half-built binary never sits at the cached path
+    const took = await writeFileAtomicVia(target, (partial) =>
+      buildPackage(dir, pkg, partial, `building ${name} ${plan.version}`, plan.ldflags),
+    );
     log.info(
       `built ${name} ${plan.version} in ${formatDuration(took.ms)}: ${took.compiled} of ${took.packages} packages compiled (the rest from Go's build cache) → ${target}`,
     );

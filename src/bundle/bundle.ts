@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
-import { cp, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, realpath, stat, writeFile } from "node:fs/promises";
 import { basename, extname, join, relative, resolve } from "node:path";
 import { execa } from "execa";
 import { anonymizeFile } from "../anonymize/index.js";
+import { writeDirAtomic, writeFileAtomicVia } from "../common/atomic-write.js";
 import { InputError, StoreshiftError } from "../common/errors.js";
 import { makeTempDir, removeDir } from "../common/temp.js";
 import type { RunResult } from "../report/result.js";
@@ -141,13 +142,12 @@ export async function createBundle(o: BundleOptions): Promise<BundleManifest> {
       data,
     };
     await writeFile(join(staging, "bundle.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-    const tmp = `${out}.partial`;
-    const tar = await execa("tar", ["-czf", tmp, "-C", staging, "bundle.json", "run"], { reject: false });
-    if (tar.exitCode !== 0) {
-      await rm(tmp, { force: true });
-      throw new StoreshiftError(`bundle: tar -czf ${out}: ${`${tar.stderr}`.trim().split("\n").pop()}`);
-    }
-    await rename(tmp, out);
+    // tar writes the archive itself (streamed, never in memory here); it appears under `out` whole
+    await writeFileAtomicVia(out, async (tmp) => {
+      const tar = await execa("tar", ["-czf", tmp, "-C", staging, "bundle.json", "run"], { reject: false });
+      if (tar.exitCode !== 0)
+        throw new StoreshiftError(`bundle: tar -czf ${out}: ${`${tar.stderr}`.trim().split("\n").pop()}`);
+    });
     return manifest;
   } finally {
     await removeDir(staging);
@@ -210,17 +210,19 @@ export async function extractBundle(file: string): Promise<{ runDir: string; man
   if (!existsSync(path)) throw new InputError(`replay: ${file}: no such file`);
   const into = path.replace(/(\.tar\.gz|\.tgz)$/, "") + ".replay";
   if (!existsSync(into)) {
-    const tmp = `${into}.partial`;
-    await removeDir(tmp);
-    await mkdir(tmp, { recursive: true });
-    const tar = await execa("tar", ["-xzf", path, "-C", tmp], { reject: false });
-    if (tar.exitCode !== 0) {
-      await removeDir(tmp);
-      throw new InputError(
-        `replay: ${file}: not a storeshift bundle (tar: ${`${tar.stderr}`.trim().split("\n").pop()})`,
-      );
+    try {
+      await writeDirAtomic(into, async (tmp) => {
+        const tar = await execa("tar", ["-xzf", path, "-C", tmp], { reject: false });
+        if (tar.exitCode !== 0)
+          throw new InputError(
+            `replay: ${file}: not a storeshift bundle (tar: ${`${tar.stderr}`.trim().split("\n").pop()})`,
+          );
+      });
+    } catch (err) {
+      // another replay of the same bundle unpacked it first: theirs is whole, use it
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!((code === "ENOTEMPTY" || code === "EEXIST") && existsSync(into))) throw err;
     }
-    await rename(tmp, into);
   }
   let manifest: BundleManifest;
   try {

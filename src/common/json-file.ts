@@ -1,6 +1,5 @@
-import { once } from "node:events";
-import { createReadStream, createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { writeFileAtomicWith } from "./atomic-write.js";
 import { parseJsonStream } from "./json-stream.js";
 
 /**
@@ -53,29 +52,21 @@ export function* prettyJsonChunks(value: unknown, indent = ""): Generator<string
  * place), streamed in ~1 MB writes. Mode 0600: results name keys and endpoints.
  */
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const out = createWriteStream(tmp, { mode: 0o600 });
-  const failed = once(out, "error").then(([err]) => {
-    throw err;
-  });
-  failed.catch(() => {});
-  try {
-    let batch = "";
-    for (const chunk of prettyJsonChunks(value)) {
-      batch += chunk;
-      if (batch.length > 1 << 20) {
-        if (!out.write(batch)) await Promise.race([once(out, "drain"), failed]);
-        batch = "";
+  await writeFileAtomicWith(
+    path,
+    async (write) => {
+      let batch = "";
+      for (const chunk of prettyJsonChunks(value)) {
+        batch += chunk;
+        if (batch.length > 1 << 20) {
+          await write(batch);
+          batch = "";
+        }
       }
-    }
-    out.end(`${batch}\n`);
-    await Promise.race([once(out, "finish"), failed]);
-    await rename(tmp, path);
-  } catch (err) {
-    out.destroy();
-    await rm(tmp, { force: true });
-    throw err;
-  }
+      await write(`${batch}\n`);
+    },
+    { mode: 0o600 },
+  );
 }
 
 /** `JSON.parse` of a file, parsed as it is read (never one string of the whole file). */

@@ -1,6 +1,7 @@
+import { etcdClient } from "../common/etcd-client.js";
 import { sleep } from "../common/wait.js";
 import type { Difference } from "../diff/types.js";
-import { connectV3, readV3Range, type V3Kv } from "../etcd-v2v3/v3.js";
+import { readV3Range, type V3Kv } from "../etcd-v2v3/v3.js";
 import { compareHashes, hashKvAtOneRevision, retrying } from "../etcd-v3-oracle/index.js";
 
 /** A member by its name in the cluster and its client URL. */
@@ -26,7 +27,7 @@ export interface ConsistencyReport {
 
 export async function readMemberSerializable(member: MemberRef): Promise<MemberRead> {
   return retrying(`serializable read of etcd member ${member.name} at ${member.endpoint}`, async () => {
-    const client = connectV3([member.endpoint]);
+    const client = etcdClient([member.endpoint], { purpose: "member consistency check" });
     try {
       const { kvs, revision } = await readV3Range(client, "", { serializable: true });
       return { member: member.name, endpoint: member.endpoint, revision, kvs };

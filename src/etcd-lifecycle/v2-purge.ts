@@ -1,8 +1,8 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { errorMessage, StoreshiftError } from "../common/errors.js";
+import { etcdClient } from "../common/etcd-client.js";
 import { readV2Tree, v2Delete } from "../etcd-v2v3/v2-client.js";
-import { connectV3 } from "../etcd-v2v3/v3.js";
 import type { StartedLocalEtcd } from "../providers/etcd/local-etcd.js";
 import { withFlag } from "./flags.js";
 
@@ -72,7 +72,7 @@ function snapFiles(cluster: StartedLocalEtcd): Record<string, number> {
  * whatever the log ended with (measured: a trailing v2 QGET made 3.6 panic `detected disallowed v2 WAL`).
  */
 async function v3Entries(endpoint: string): Promise<void> {
-  const client = connectV3([endpoint]);
+  const client = etcdClient([endpoint], { purpose: "v2 purge" });
   try {
     for (let i = 0; i < 2; i++) {
       const lease = client.lease(60, { autoKeepAlive: false });

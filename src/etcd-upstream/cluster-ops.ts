@@ -1,8 +1,9 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { StoreshiftError } from "../common/errors.js";
+import { etcdClient } from "../common/etcd-client.js";
 import { latestSnapIndex } from "../etcd-v2v3/offline.js";
-import { connectV3, memberStatus } from "../etcd-v2v3/v3.js";
+import { memberStatus } from "../etcd-v2v3/v3.js";
 import type { StartedLocalEtcd } from "../providers/etcd/local-etcd.js";
 import { logTail } from "./cases.js";
 import { startAll } from "./raw-tool.js";
@@ -10,7 +11,7 @@ import { startAll } from "./raw-tool.js";
 /** Index of a member that is not the leader, as the members themselves report it. */
 export async function followerIndex(cluster: StartedLocalEtcd): Promise<number> {
   for (const [i, m] of cluster.members.entries()) {
-    const client = connectV3([m.clientUrl]);
+    const client = etcdClient([m.clientUrl], { purpose: "upstream etcd case" });
     try {
       const s = await client.maintenance.status();
       if (s.leader !== s.header.member_id) return i;

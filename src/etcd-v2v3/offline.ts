@@ -7,6 +7,7 @@ import { tryOutput } from "../binaries/run-tool.js";
 import { throwIfAborted } from "../common/attempt.js";
 import { environment } from "../common/environment.js";
 import { errorMessage, StoreshiftError, wrapError } from "../common/errors.js";
+import { etcdClient } from "../common/etcd-client.js";
 import { log } from "../common/log.js";
 import { makeTempDir } from "../common/temp.js";
 import { sleep } from "../common/wait.js";
@@ -15,7 +16,7 @@ import { type EtcdMember, isHealthy, type StartedLocalEtcd } from "../providers/
 import { expectedV3FromV2, normalisePrefix } from "./expected.js";
 import { type V2Node, type V2Tree, walkTree } from "./tree.js";
 import { readV2Index, readV2Tree } from "./v2-client.js";
-import { connectV3, countV3, hashKvAll, type MemberHash, memberStatus, readV3Range } from "./v3.js";
+import { countV3, hashKvAll, type MemberHash, memberStatus, readV3Range } from "./v3.js";
 import { compareHashes, compareV2Trees, compareV3, verifyMigration } from "./verify.js";
 
 /** The located etcdctl <= 3.4; when that fails but a newer one exists, says why it will not do. */
@@ -402,7 +403,7 @@ async function preChecks(cluster: StartedLocalEtcd, ttlSafetyMs: number): Promis
   const stopped = cluster.members.filter((m) => !m.running).map((m) => m.name);
   if (stopped.length > 0) throw new StoreshiftError(`${op}: member(s) ${stopped.join(", ")} not running`);
   await cluster.waitHealthy();
-  const client = connectV3(cluster.endpoints);
+  const client = etcdClient(cluster.endpoints, { purpose: "offline v2→v3 migration" });
   try {
     const v3 = await countV3(client);
     if (v3.count > 0) {
@@ -500,7 +501,7 @@ export async function migrateOffline(
       t = Date.now();
       await member.start();
       const startMs = Date.now() - t;
-      const own = connectV3([member.clientUrl]);
+      const own = etcdClient([member.clientUrl], { purpose: "offline v2→v3 migration" });
       let v3Keys: number;
       let v3Revision: number;
       try {
@@ -522,7 +523,7 @@ export async function migrateOffline(
         cluster.members
           .filter((m) => m !== member && m.running)
           .map(async (m) => {
-            const c = connectV3([m.clientUrl]);
+            const c = etcdClient([m.clientUrl], { purpose: "offline v2→v3 migration" });
             try {
               return (await countV3(c)).count;
             } finally {

@@ -2,6 +2,7 @@ import { type Etcd3, type ICompare, type IRequestOp, type ITxnResponse, isRecove
 import { throwIfAborted } from "../common/attempt.js";
 import { envVar } from "../common/environment.js";
 import { errorMessage, StoreshiftError, wrapError } from "../common/errors.js";
+import { etcdClient } from "../common/etcd-client.js";
 import { sleep } from "../common/wait.js";
 import {
   DEFAULT_MAX_REQUEST_BYTES,
@@ -15,7 +16,7 @@ import {
   type TtlPolicy,
 } from "./expected.js";
 import { readV2Index, readV2Tree } from "./v2-client.js";
-import { connectV3, countV3Prefix, type V3Kv, v3Pages } from "./v3.js";
+import { countV3Prefix, type V3Kv, v3Pages } from "./v3.js";
 
 /** etcd's default `--max-txn-ops`: a Txn may hold at most this many compares, and as many ops per branch. */
 export const MAX_TXN_OPS = 128;
@@ -185,7 +186,7 @@ async function migrateOnlineUnwrapped(options: OnlineMigrationOptions): Promise<
   }
 
   throwIfAborted(options.signal, `${op}: connect to ${options.v3Endpoints.join(",")}`);
-  const client = connectV3(options.v3Endpoints);
+  const client = etcdClient(options.v3Endpoints, { purpose: "online v2→v3 migration" });
   const closeOnAbort = () => client.close();
   options.signal?.addEventListener("abort", closeOnAbort, { once: true });
   try {

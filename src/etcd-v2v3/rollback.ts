@@ -1,7 +1,7 @@
 import type { ICompare, IRequestOp } from "etcd3";
 import { StoreshiftError } from "../common/errors.js";
+import { etcdClient } from "../common/etcd-client.js";
 import { MAX_TXN_OPS, type MigratedKey, type OnlineMigrationResult, v3Failure } from "./online.js";
-import { connectV3 } from "./v3.js";
 
 export interface OnlineRollbackResult {
   /** Migrated keys deleted (unchanged since the migration). */
@@ -40,7 +40,7 @@ async function rollbackOnlineUnwrapped(
       exitCode: 2,
     });
   }
-  const client = connectV3(options.v3Endpoints ?? result.v3Endpoints);
+  const client = etcdClient(options.v3Endpoints ?? result.v3Endpoints, { purpose: "v2→v3 rollback" });
   const out: OnlineRollbackResult = { deleted: [], kept: [], gone: [], leasesRevoked: [], txns: 0 };
   try {
     for (let i = 0; i < result.migrated.length; i += MAX_TXN_OPS) {

@@ -1,33 +1,6 @@
-import { Etcd3, type IHashKVResponse, type IRangeRequest } from "etcd3";
-import { envVar } from "../common/environment.js";
-import { StoreshiftError } from "../common/errors.js";
+import type { Etcd3, IHashKVResponse, IRangeRequest } from "etcd3";
+import { etcdClient } from "../common/etcd-client.js";
 import { prefixEnd, type RawKeyValue, toRaw } from "../snapshot/etcd-v3.js";
-
-/** etcd3 wants `http://` hosts; etcdctl users often give bare `host:port`. */
-export function normaliseEndpoint(endpoint: string): string {
-  const trimmed = endpoint.trim().replace(/\/+$/, "");
-  return /^https?:\/\//.test(trimmed) ? trimmed : `http://${trimmed}`;
-}
-
-/** Per unary call; STORESHIFT_ETCD_CALL_TIMEOUT_MS overrides it. */
-export const V3_CALL_DEADLINE_MS = Number(envVar("STORESHIFT_ETCD_CALL_TIMEOUT_MS") ?? 30_000);
-
-/**
- * A v3 client for one or more endpoints. etcd3 retries recoverable failures; that is safe here
- * because every migrator write is guarded by a compare, so a replayed Txn cannot clobber anything.
- */
-export function connectV3(endpoints: string[]): Etcd3 {
-  if (endpoints.length === 0) throw new StoreshiftError("connect to etcd v3: no endpoints given");
-  return new Etcd3({
-    hosts: endpoints.map(normaliseEndpoint),
-    dialTimeout: 5_000,
-    // a page of large values can exceed grpc-js' 4 MiB default receive limit
-    grpcOptions: { "grpc.max_receive_message_length": 256 * 1024 * 1024 },
-    // a call on a dead link (packets dropped, no reset) would otherwise wait forever; a 128-put Txn
-    // or a 2000-key page answers in milliseconds on a healthy member
-    defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + V3_CALL_DEADLINE_MS }),
-  });
-}
 
 /** One v3 key-value as etcd stores it; the same shape the raw snapshot reader produces. */
 export type V3Kv = RawKeyValue;
@@ -128,7 +101,7 @@ export interface MemberStatus {
 }
 
 export async function memberStatus(endpoint: string): Promise<MemberStatus> {
-  const client = connectV3([endpoint]);
+  const client = etcdClient([endpoint], { purpose: "member status" });
   try {
     const s = await client.maintenance.status();
     return {
@@ -165,7 +138,7 @@ export interface MemberHash {
 export async function hashKvAll(endpoints: string[]): Promise<MemberHash[]> {
   return Promise.all(
     endpoints.map(async (endpoint) => {
-      const client = connectV3([endpoint]);
+      const client = etcdClient([endpoint], { purpose: "hashkv" });
       try {
         const h = await callHashKv(client);
         return {

@@ -1,9 +1,10 @@
+import { etcdClient } from "../common/etcd-client.js";
 import type { Difference } from "../diff/types.js";
 import { type ExpectedV3, expectedV3FromV2, type MappingOptions, normalisePrefix } from "./expected.js";
 import { type OnlineMigrationResult, v3Failure } from "./online.js";
 import { treeFingerprint, type V2Tree } from "./tree.js";
 import { readV2Tree } from "./v2-client.js";
-import { connectV3, hashKvAll, type MemberHash, readV3Range, type V3Kv } from "./v3.js";
+import { hashKvAll, type MemberHash, readV3Range, type V3Kv } from "./v3.js";
 
 export type MigrationMode = "offline" | "online";
 
@@ -189,7 +190,7 @@ async function verifyMigrationUnwrapped(options: VerifyOptions): Promise<VerifyR
   const discrepancies: Difference[] = [];
   const actualKeys: Record<string, number> = {};
   for (const endpoint of options.v3Endpoints) {
-    const client = connectV3([endpoint]);
+    const client = etcdClient([endpoint], { purpose: "v2→v3 verification" });
     try {
       // linearizable, yet answered from this member's own store: a member migrated differently shows it
       const { kvs } = await readV3Range(client, `${prefix}/`);

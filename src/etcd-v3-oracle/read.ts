@@ -1,7 +1,8 @@
 import type { Etcd3 } from "etcd3";
 import { StoreshiftError, wrapError } from "../common/errors.js";
+import { etcdClient } from "../common/etcd-client.js";
 import { sleep } from "../common/wait.js";
-import { connectV3, readV3Range } from "../etcd-v2v3/v3.js";
+import { readV3Range } from "../etcd-v2v3/v3.js";
 import type { MemberView } from "./compare.js";
 
 /**
@@ -21,7 +22,7 @@ export async function retrying<T>(what: string, fn: () => Promise<T>, ms = 15_00
 }
 
 async function withClient<T>(endpoint: string, fn: (client: Etcd3) => Promise<T>): Promise<T> {
-  const client = connectV3([endpoint]);
+  const client = etcdClient([endpoint], { purpose: "etcd v3 oracle read" });
   try {
     return await fn(client);
   } finally {

@@ -1,5 +1,6 @@
-import { Etcd3, type Watcher } from "etcd3";
+import type { Watcher } from "etcd3";
 import { StoreshiftError } from "../common/errors.js";
+import { etcdClient } from "../common/etcd-client.js";
 import { sleep } from "../common/wait.js";
 
 /**
@@ -25,7 +26,7 @@ export async function afterPuts(options: {
   keyFilter?: (key: string) => boolean;
   description?: string;
 }): Promise<ArmedTrigger> {
-  const client = new Etcd3({ hosts: options.endpoints });
+  const client = etcdClient(options.endpoints, { purpose: "fault trigger" });
   let seen = 0;
   let hasFired = false;
   let resolveFired: (n: number) => void = () => {};

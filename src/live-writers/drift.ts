@@ -1,6 +1,6 @@
 import type { Etcd3 } from "etcd3";
+import { etcdClient } from "../common/etcd-client.js";
 import type { Difference } from "../diff/types.js";
-import { connectV3 } from "../etcd-v2v3/v3.js";
 import { lastWrites, type WriterLog } from "./writer.js";
 
 /**
@@ -36,7 +36,7 @@ export interface DriftEntry {
 }
 
 export async function readFingerprint(endpoints: string[], prefix = "/calico/"): Promise<Fingerprint> {
-  const client = connectV3(endpoints);
+  const client = etcdClient(endpoints, { purpose: "drift fingerprint" });
   try {
     return await fingerprintWith(client, prefix);
   } catch (err) {

@@ -1,8 +1,8 @@
+import { etcdClient } from "../common/etcd-client.js";
 import type { Difference } from "../diff/types.js";
 import type { OnlineMigrationResult } from "../etcd-v2v3/online.js";
 import { leaves, type V2Tree } from "../etcd-v2v3/tree.js";
 import { v2Set } from "../etcd-v2v3/v2-client.js";
-import { connectV3 } from "../etcd-v2v3/v3.js";
 import { lastWrites, type StartedWriter, startWriter, type WriterLog } from "./writer.js";
 
 /**
@@ -46,7 +46,7 @@ export interface V3WriterOptions {
 
 /** A client already on v3: a plain put each turn; the log holds each put's revision. */
 export function startV3Writer(options: V3WriterOptions): StartedWriter {
-  const client = connectV3(options.endpoints);
+  const client = etcdClient(options.endpoints, { purpose: "live writer (v3)" });
   let i = 0;
   return startWriter(
     { name: "v3-writer", lock: "ignores", intervalMs: options.intervalMs ?? 5, close: () => client.close() },

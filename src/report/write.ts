@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../common/atomic-write.js";
 import { InputError, wrapError } from "../common/errors.js";
 import { renderHtml } from "./html.js";
 import { renderJunit } from "./junit.js";
@@ -20,18 +21,6 @@ export interface WriteReportsOptions {
   formats?: ReportFormat[];
   /** Redaction is on unless `{ enabled: false }`. */
   redaction?: RedactionOptions;
-}
-
-/** Writes a file under a temp name and renames it, so a reader never sees half a report. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const partial = `${path}.partial-${process.pid}`;
-  try {
-    await writeFile(partial, text, "utf8");
-    await rename(partial, path);
-  } catch (err) {
-    await rm(partial, { force: true });
-    throw err;
-  }
 }
 
 /**
@@ -56,7 +45,8 @@ export async function writeReports(
     await mkdir(dir, { recursive: true });
     for (const format of formats) {
       const path = join(dir, REPORT_FILES[format]);
-      await writeAtomically(path, render[format](redacted));
+      // whole or not at all: a reader never sees half a report
+      await writeFileAtomic(path, render[format](redacted));
       written[format] = path;
     }
   } catch (err) {

@@ -1,5 +1,6 @@
-import { Etcd3, type IKeyValue, type IOptions } from "etcd3";
+import type { Etcd3, IKeyValue, IOptions } from "etcd3";
 import { wrapError } from "../common/errors.js";
+import { etcdClient } from "../common/etcd-client.js";
 import { bytesToField, compareIds, fieldToId, type Snapshot, type SnapshotRecord } from "./record.js";
 
 export interface EtcdV3ReadOptions {
@@ -164,17 +165,9 @@ export async function* rawKeyspaceRecords(
   yield* held;
 }
 
-/**
- * An etcd3 client for snapshot reads. gRPC's default 4 MiB receive limit would fail a page of large
- * values, and etcd3's circuit breaker would then refuse the retry, so the limit is lifted (etcd's own
- * send limit stays the bound).
- */
+/** An etcd3 client for snapshot reads (`etcdClient`: no receive limit, the default call deadline). */
 export function openEtcdClient(endpoints: string[], extra: Partial<IOptions> = {}): Etcd3 {
-  return new Etcd3({
-    hosts: endpoints,
-    ...extra,
-    grpcOptions: { "grpc.max_receive_message_length": -1, ...extra.grpcOptions },
-  });
+  return etcdClient(endpoints, { purpose: "snapshot read", extra });
 }
 
 /** A snapshot of the raw v3 keyspace (format `etcd-v3`). The client is closed when the stream ends. */

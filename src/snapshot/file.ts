@@ -1,54 +1,41 @@
-import { once } from "node:events";
-import { createReadStream, createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { writeFileAtomicWith } from "../common/atomic-write.js";
 import { InputError, StoreshiftError, wrapError } from "../common/errors.js";
 import { canonicalJson, canonicalRecordLine, OrderCheck } from "./canonical.js";
 import type { Snapshot, SnapshotHeader, SnapshotRecord } from "./record.js";
 
 /**
  * Writes a snapshot as NDJSON: the header line, then one canonical record per line. Streams (a record
- * is never held longer than its line), checks the stream is sorted, and writes to a temp name renamed
- * at the end so a failed snapshot never leaves a half-written file under the real name.
+ * is never held longer than its line), checks the stream is sorted, and writes whole or not at all
+ * (`writeFileAtomicWith`): a failed snapshot never leaves a half-written file under the real name.
  * Returns the number of records written.
  */
 export async function saveSnapshot(snapshot: Snapshot, path: string): Promise<number> {
-  const partial = `${path}.partial-${process.pid}`;
-  const out = createWriteStream(partial, { encoding: "utf8" });
-  let count = 0;
   try {
-    const failed = once(out, "error").then(([err]) => {
-      throw err;
-    });
-    failed.catch(() => {});
-    const write = async (line: string): Promise<void> => {
-      if (!out.write(`${line}\n`)) await Promise.race([once(out, "drain"), failed]);
-    };
-    // Readers fill header.meta (e.g. the pinned revision) on their first read, so pull one record first.
-    const records = snapshot.records[Symbol.asyncIterator]();
-    let next = await records.next();
-    await write(canonicalJson(snapshot.header));
-    const order = new OrderCheck(snapshot.header.store);
-    // Lines are batched into one write per ~1 MB: one stream write per record costs more than the JSON.
-    let batch = "";
-    while (!next.done) {
-      order.check(next.value.id);
-      batch += `${canonicalRecordLine(next.value)}\n`;
-      count++;
-      if (batch.length > 1 << 20) {
-        await write(batch.slice(0, -1));
-        batch = "";
+    return await writeFileAtomicWith(path, async (write) => {
+      // Readers fill header.meta (e.g. the pinned revision) on their first read, so pull one record first.
+      const records = snapshot.records[Symbol.asyncIterator]();
+      let next = await records.next();
+      await write(`${canonicalJson(snapshot.header)}\n`);
+      const order = new OrderCheck(snapshot.header.store);
+      // Lines are batched into one write per ~1 MB: one write per record costs more than the JSON.
+      let batch = "";
+      let count = 0;
+      while (!next.done) {
+        order.check(next.value.id);
+        batch += `${canonicalRecordLine(next.value)}\n`;
+        count++;
+        if (batch.length > 1 << 20) {
+          await write(batch);
+          batch = "";
+        }
+        next = await records.next();
       }
-      next = await records.next();
-    }
-    if (batch !== "") await write(batch.slice(0, -1));
-    out.end();
-    await Promise.race([once(out, "finish"), failed]);
-    await rename(partial, path);
-    return count;
+      if (batch !== "") await write(batch);
+      return count;
+    });
   } catch (err) {
-    out.destroy();
-    await rm(partial, { force: true });
     throw wrapError(`snapshot save ${path}`, err);
   }
 }

@@ -1,7 +1,7 @@
 import { InputError } from "../common/errors.js";
+import { etcdClient } from "../common/etcd-client.js";
 import type { V2Node } from "../etcd-v2v3/tree.js";
 import { readV2Tree } from "../etcd-v2v3/v2-client.js";
-import { connectV3 } from "../etcd-v2v3/v3.js";
 import { readEtcdV3Pages } from "../snapshot/etcd-v3.js";
 
 /**
@@ -38,8 +38,8 @@ export async function probeEndpoint(url: string): Promise<{ server: string }> {
 
 /** Copies the whole v3 keyspace page by page (Range reads only) into the target with plain puts. */
 export async function copyV3Keyspace(url: string, targetEndpoints: string[]): Promise<{ keys: number }> {
-  const source = connectV3([url]);
-  const target = connectV3(targetEndpoints);
+  const source = etcdClient([url], { purpose: "live etcd source" });
+  const target = etcdClient(targetEndpoints, { purpose: "live etcd source" });
   let keys = 0;
   try {
     for await (const page of readEtcdV3Pages(source, { pageSize: 500 })) {

@@ -1,4 +1,4 @@
-import { Etcd3 } from "etcd3";
+import { etcdClient } from "../../src/common/etcd-client.js";
 import type { BackendName } from "../../src/providers/backend.js";
 import { type EtcdLine, type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import { type KubeTarget, startKubeTarget } from "../../src/providers/kube-target.js";
@@ -67,7 +67,7 @@ export class StorePool {
   async resetEtcd(etcd: StartedLocalEtcd): Promise<void> {
     for (const m of etcd.members) if (!m.running) await m.start();
     await etcd.waitHealthy();
-    const client = new Etcd3({ hosts: etcd.endpoints });
+    const client = etcdClient(etcd.endpoints, { purpose: "store pool reset" });
     try {
       await client.delete().all();
     } finally {

@@ -5,10 +5,11 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { stopAll } from "../../src/common/cleanup.js";
+import { etcdClient } from "../../src/common/etcd-client.js";
 import { makeTempDir, removeDir } from "../../src/common/temp.js";
 import { loadFixture, seedV2 } from "../../src/etcd-v2v3/fixture.js";
 import { v2Set } from "../../src/etcd-v2v3/v2-client.js";
-import { connectV3, countV3 } from "../../src/etcd-v2v3/v3.js";
+import { countV3 } from "../../src/etcd-v2v3/v3.js";
 import { startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import { requireBinary } from "../helpers/binaries.js";
 
@@ -34,7 +35,7 @@ function cli(args: string[], env: Record<string, string | undefined> = {}) {
 }
 
 async function v3Count(endpoint: string): Promise<number> {
-  const client = connectV3([endpoint]);
+  const client = etcdClient([endpoint], { purpose: "test" });
   try {
     return (await countV3(client)).count;
   } finally {
@@ -99,7 +100,7 @@ test("CLI online: migrate (ETCDCTL_ENDPOINTS) → verify → rollback → verify
     assert.equal(again.code, 1);
     assert.match(again.stdout, /^missing etcd:\/plain$/m);
 
-    const client = connectV3([endpoint]);
+    const client = etcdClient([endpoint], { purpose: "test" });
     try {
       await client.put("/plain").value("a v3 client's value");
     } finally {

@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { stopAll } from "../../src/common/cleanup.js";
+import { etcdClient } from "../../src/common/etcd-client.js";
 import { makeTempDir, removeDir } from "../../src/common/temp.js";
 import { loadFixture, seedV2 } from "../../src/etcd-v2v3/fixture.js";
 import {
@@ -15,7 +16,7 @@ import {
 import { migrateOnline } from "../../src/etcd-v2v3/online.js";
 import { leaves, treeFingerprint } from "../../src/etcd-v2v3/tree.js";
 import { readV2Tree, v2Set } from "../../src/etcd-v2v3/v2-client.js";
-import { connectV3, countV3, readV3Range } from "../../src/etcd-v2v3/v3.js";
+import { countV3, readV3Range } from "../../src/etcd-v2v3/v3.js";
 import { verifyMigration } from "../../src/etcd-v2v3/verify.js";
 import { startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import { requireBinary } from "../helpers/binaries.js";
@@ -25,7 +26,7 @@ after(stopAll);
 const FIXTURES = join(import.meta.dirname, "../../fixtures/etcd-v2");
 
 async function v3Get(endpoint: string, key: string) {
-  const client = connectV3([endpoint]);
+  const client = etcdClient([endpoint], { purpose: "test" });
   try {
     const { kvs } = await readV3Range(client, key);
     return kvs.find((kv) => kv.key.toString() === key);
@@ -90,7 +91,7 @@ test("rolling over three members: each member migrated in turn, hashkv equal, th
     const rolledBack = await rollbackOffline(result.backups, { cluster: etcd });
     assert.equal(rolledBack.members.length, 3);
     for (const member of etcd.members) {
-      const client = connectV3([member.clientUrl]);
+      const client = etcdClient([member.clientUrl], { purpose: "test" });
       try {
         assert.equal((await countV3(client)).count, 0, `${member.name} v3 empty again`);
       } finally {
@@ -136,7 +137,7 @@ test("refusals: only etcdctl >= 3.5 available, and a non-empty v3 key space; mem
   await v2Set(endpoint, "/foo", "bar");
   await assert.rejects(migrateOffline(etcd, { etcdctl: etcdctl36 }), /no `migrate` command/);
   assert.equal(etcd.member(0).running, true);
-  const client = connectV3([endpoint]);
+  const client = etcdClient([endpoint], { purpose: "test" });
   try {
     await client.put("/v3/existing").value("x");
   } finally {
@@ -281,7 +282,7 @@ test("--transformer passes through: a prefixing transformer = the online migrato
 });
 
 async function v3Dump(endpoint: string): Promise<Map<string, string>> {
-  const client = connectV3([endpoint]);
+  const client = etcdClient([endpoint], { purpose: "test" });
   try {
     const { kvs } = await readV3Range(client, "");
     return new Map(kvs.map((kv) => [kv.key.toString("utf8"), kv.value.toString("utf8")]));

@@ -3,6 +3,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { stopAll } from "../../src/common/cleanup.js";
+import { etcdClient } from "../../src/common/etcd-client.js";
 import { removeDir } from "../../src/common/temp.js";
 import { loadFixture, seedV2 } from "../../src/etcd-v2v3/fixture.js";
 import { migrateOffline, rollbackOffline } from "../../src/etcd-v2v3/offline.js";
@@ -10,7 +11,7 @@ import { CollisionError, migrateOnline } from "../../src/etcd-v2v3/online.js";
 import { rollbackOnline } from "../../src/etcd-v2v3/rollback.js";
 import { leaves, treeFingerprint } from "../../src/etcd-v2v3/tree.js";
 import { readV2Tree } from "../../src/etcd-v2v3/v2-client.js";
-import { connectV3, readV3Range } from "../../src/etcd-v2v3/v3.js";
+import { readV3Range } from "../../src/etcd-v2v3/v3.js";
 import { verifyMigration } from "../../src/etcd-v2v3/verify.js";
 import { startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import { requireBinary } from "../helpers/binaries.js";
@@ -21,7 +22,7 @@ const FIXTURES = join(import.meta.dirname, "../../fixtures/etcd-v2");
 
 /** key → value (text) of the whole v3 key space. */
 async function v3Dump(endpoint: string, prefix = ""): Promise<Map<string, string>> {
-  const client = connectV3([endpoint]);
+  const client = etcdClient([endpoint], { purpose: "test" });
   try {
     const { kvs } = await readV3Range(client, prefix);
     return new Map(kvs.map((kv) => [kv.key.toString("utf8"), kv.value.toString("utf8")]));
@@ -31,7 +32,7 @@ async function v3Dump(endpoint: string, prefix = ""): Promise<Map<string, string
 }
 
 async function v3Put(endpoint: string, key: string, value: string): Promise<void> {
-  const client = connectV3([endpoint]);
+  const client = etcdClient([endpoint], { purpose: "test" });
   try {
     await client.put(key).value(value);
   } finally {
@@ -223,7 +224,7 @@ test("lease policy: TTL keys get leases with their (or their TTL dir's) earliest
     result.leases.map((l) => l.keys),
     [3],
   );
-  const client = connectV3(etcd.endpoints);
+  const client = etcdClient(etcd.endpoints, { purpose: "test" });
   try {
     const ttl = await client.leaseClient.leaseTimeToLive({ ID: own, keys: true });
     assert.ok(Number(ttl.TTL) > 3500 && Number(ttl.TTL) <= 3600, `lease TTL ${ttl.TTL}`);

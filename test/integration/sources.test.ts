@@ -6,9 +6,9 @@ import { after, before, test } from "node:test";
 import { execa } from "execa";
 import { loadFixture, seedCalicoEtcd } from "../../src/calico/fixture.js";
 import { stopAll } from "../../src/common/cleanup.js";
+import { etcdClient } from "../../src/common/etcd-client.js";
 import { makeTempDir, removeDir } from "../../src/common/temp.js";
 import { readV2Tree, v2Set } from "../../src/etcd-v2v3/v2-client.js";
-import { connectV3 } from "../../src/etcd-v2v3/v3.js";
 import { type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import { identifySource, openSource } from "../../src/sources/index.js";
 import { requireBinary } from "../helpers/binaries.js";
@@ -41,7 +41,7 @@ async function treeHash(path: string): Promise<string> {
 }
 
 async function v3Keys(endpoints: string[]): Promise<Record<string, string>> {
-  const c = connectV3(endpoints);
+  const c = etcdClient(endpoints, { purpose: "test" });
   try {
     return await c.getAll().prefix("").strings();
   } finally {
@@ -134,7 +134,7 @@ test("a v2 dump is seeded through the v2 API and a live endpoint is copied by re
 
   const url = live.endpoints[0] ?? "";
   const revision = async () => {
-    const c = connectV3(live.endpoints);
+    const c = etcdClient(live.endpoints, { purpose: "test" });
     try {
       return (await c.getAll().prefix("").limit(1).exec()).header.revision;
     } finally {

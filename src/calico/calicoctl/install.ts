@@ -1,10 +1,11 @@
-import { access, cp, mkdir, readFile, rename, rm } from "node:fs/promises";
+import { access, cp, mkdir, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { withBuildLock } from "../../binaries/build-lock.js";
 import { buildDir, cachedBinaryPath } from "../../binaries/cache.js";
 import { go } from "../../binaries/go-build.js";
 import { isExecutable } from "../../binaries/locate.js";
+import { writeFileAtomicVia } from "../../common/atomic-write.js";
 import { envVar } from "../../common/environment.js";
 import { StoreshiftError } from "../../common/errors.js";
 import { log } from "../../common/log.js";
@@ -172,15 +173,16 @@ export async function installCalicoctl(
       from += ` + nested modules ${missing.join(", ")} from git`;
     }
     await mkdir(dirname(target), { recursive: true });
-    const partial = `${target}.partial`;
     const stamp = `-X ${CALICO_MODULE}/pkg/buildinfo.Version=v${version} -X ${CALICO_MODULE}/pkg/buildinfo.GitRevision=${release.commit.slice(0, 12)}`;
     log.info(`building calicoctl ${version} (several minutes cold on 2 cores)`);
-    await go(
-      ["build", "-ldflags", stamp, "-o", partial, "./calicoctl/calicoctl"],
-      src,
-      `build calicoctl ${version}`,
+    // a half-built binary never sits at the cached path
+    await writeFileAtomicVia(target, (partial) =>
+      go(
+        ["build", "-ldflags", stamp, "-o", partial, "./calicoctl/calicoctl"],
+        src,
+        `build calicoctl ${version}`,
+      ),
     );
-    await rename(partial, target);
     await rm(src, { recursive: true, force: true });
     const seconds = Math.round((Date.now() - started) / 1000);
     log.info(`built calicoctl ${version} in ${seconds} s → ${target}`);

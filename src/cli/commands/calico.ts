@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -20,6 +19,7 @@ import { generateFixture, randomSeed } from "../../calico/generate.js";
 import { NOT_KUBERNETES_MESSAGE } from "../../calico/import.js";
 import { loadCrdManifests } from "../../calico/kube/crds.js";
 import { isKubeLocked, LOCKED_MESSAGE, NOT_LOCKED_MESSAGE, UNLOCKED_MESSAGE } from "../../calico/lock.js";
+import { writeFileAtomic } from "../../common/atomic-write.js";
 import { InputError, StoreshiftError } from "../../common/errors.js";
 import { type Command, type ParsedFlags, parseFlags } from "../command.js";
 
@@ -79,13 +79,10 @@ function kubeConfig(values: ParsedFlags["values"]): KubeConfig {
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString("hex")}.partial`;
   try {
-    await writeFile(tmp, text);
-    await rename(tmp, path);
+    await writeFileAtomic(path, text);
   } catch (err) {
-    await rm(tmp, { force: true });
-    throw new StoreshiftError(`export: write ${path}: ${(err as Error).message}`);
+    throw new StoreshiftError(`export: write ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -1,6 +1,6 @@
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
-import { Etcd3 } from "etcd3";
 import { wrapError } from "../../common/errors.js";
+import { etcdClient } from "../../common/etcd-client.js";
 import { CRD_GROUP } from "./facts.js";
 
 /**
@@ -34,7 +34,7 @@ export interface RawEntry {
 
 /** Every key under a prefix, sorted, values as UTF-8 text. */
 export async function readEtcdPrefix(endpoints: string[], prefix: string): Promise<RawEntry[]> {
-  const client = new Etcd3({ hosts: endpoints, grpcOptions: { "grpc.max_receive_message_length": -1 } });
+  const client = etcdClient(endpoints, { purpose: "oracle read" });
   try {
     const all = await client.getAll().prefix(prefix).strings();
     return Object.entries(all)

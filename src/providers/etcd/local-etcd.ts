@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { Etcd3 } from "etcd3";
 import { requireBinary } from "../../binaries/install.js";
 import type { Binary } from "../../binaries/locate.js";
 import { registerCleanup } from "../../common/cleanup.js";
 import { errorMessage, StoreshiftError } from "../../common/errors.js";
+import { etcdClient } from "../../common/etcd-client.js";
 import { log } from "../../common/log.js";
 import { makeTempDir, removeDir } from "../../common/temp.js";
 import { waitUntil } from "../../common/wait.js";
@@ -231,7 +231,7 @@ export class StartedLocalEtcd {
       logFile: join(this.rootDir, `${name}.log`),
     };
     const what = `add member ${name} to etcd ${this.name}`;
-    const etcd = new Etcd3({ hosts: [this.member(0).clientUrl], dialTimeout: 5_000 });
+    const etcd = etcdClient([this.member(0).clientUrl], { purpose: what });
     let peers: { name: string; peerURLs: string[] }[];
     try {
       const added = await etcd.cluster.memberAdd({ peerURLs: [info.peerUrl] });

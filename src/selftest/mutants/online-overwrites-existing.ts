@@ -1,5 +1,5 @@
+import { etcdClient } from "../../common/etcd-client.js";
 import { CollisionError } from "../../etcd-v2v3/online.js";
-import { connectV3 } from "../../etcd-v2v3/v3.js";
 import { applied, v2v3Mutant } from "./support.js";
 
 const name = "online-overwrites-existing";
@@ -13,7 +13,9 @@ export default v2v3Mutant(
         return await builtin.migrateOnline(options);
       } catch (err) {
         if (!(err instanceof CollisionError)) throw err;
-        const client = connectV3(options.v3Endpoints);
+        const client = etcdClient(options.v3Endpoints, {
+          purpose: "selftest mutant online-overwrites-existing",
+        });
         try {
           for (const c of err.collisions) await client.delete().key(c.key).exec();
         } finally {

@@ -1,4 +1,4 @@
-import { connectV3 } from "../../etcd-v2v3/v3.js";
+import { etcdClient } from "../../common/etcd-client.js";
 import { applied, v2v3Mutant } from "./support.js";
 
 const name = "online-value-encoding";
@@ -12,7 +12,7 @@ export default v2v3Mutant(
   (builtin) => ({
     async migrateOnline(options) {
       const result = await builtin.migrateOnline(options);
-      const client = connectV3(options.v3Endpoints);
+      const client = etcdClient(options.v3Endpoints, { purpose: "selftest mutant online-value-encoding" });
       let broken = 0;
       try {
         for (const m of result.migrated) {
