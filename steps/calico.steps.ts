@@ -8,7 +8,7 @@ import { type CalicoFixture, loadFixture, seedCalicoEtcd } from "../src/calico/f
 import { generateFixture, randomSeed } from "../src/calico/generate.js";
 import { loadCrdManifests } from "../src/calico/kube/crds.js";
 import type { V3Object } from "../src/calico/model.js";
-import type { EtcdLine } from "../src/providers/etcd/local-etcd.js";
+import type { EtcdLine, StartedLocalEtcd } from "../src/providers/etcd/local-etcd.js";
 import { step } from "./support/define.js";
 import { calicoMigratorFor } from "./support/migrators.js";
 import type { StoreshiftWorld } from "./support/world.js";
@@ -27,11 +27,12 @@ async function seed(
   name: string,
   fixture: CalicoFixture,
   line: EtcdLine = "current",
-): Promise<void> {
-  await world.useEtcd(name, { etcd: "v3", members: 1, line });
+): Promise<StartedLocalEtcd> {
+  const etcd = await world.useEtcd(name, { etcd: "v3", members: 1, line });
   world.vars.set("calico:fixture", fixture);
   world.vars.set("calico:source", name);
   await world.record.phase("seed Calico etcd", () => seedCalicoEtcd(world.endpoints(name), fixture));
+  return etcd;
 }
 
 /**
@@ -101,7 +102,9 @@ step(
       }
     }
     const fixture = await loadFixture(await this.fixturePath(file));
-    await seed(this, name, fixture, line);
+    const etcd = await seed(this, name, fixture, line);
+    // a row of an outline across etcd lines says which release served it
+    this.record.variants.push(`etcd ${etcd.version}`);
     return undefined;
   },
 );

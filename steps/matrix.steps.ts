@@ -129,10 +129,9 @@ step(
         this,
         "not applicable: `etcdctl migrate`, the offline v2 → v3 migration, was removed in etcd 3.5 (etcd-io/etcd PR #12971); etcd 3.5's v2 store (--enable-v2) is migrated online, or offline with etcdctl 3.4 before the upgrade",
       );
-    if (minor === 5) {
-      const found = await locate("etcd-3.5");
-      if (isMissing(found)) return notRun(this, `needs etcd 3.5: ${found.reason}`);
-    }
+    const found = await locate(minor === 5 ? "etcd-3.5" : "etcd-v2");
+    if (isMissing(found)) return notRun(this, `needs etcd 3.${minor}: ${found.reason}`);
+    this.record.variants.push(`etcd ${found.version}`);
     return undefined;
   },
 );
