@@ -2,17 +2,21 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
+import { type Binary, isMissing, locate } from "../src/binaries/locate.js";
 import { prepareKubeTarget, readCalicoFromKube } from "../src/calico/api.js";
 import { type CalicoFixture, loadFixture, seedCalicoEtcd } from "../src/calico/fixture.js";
 import { generateFixture, randomSeed } from "../src/calico/generate.js";
 import { loadCrdManifests } from "../src/calico/kube/crds.js";
 import type { V3Object } from "../src/calico/model.js";
-import type { EtcdLine } from "../src/providers/etcd/local-etcd.js";
+import type { EtcdLine, StartedLocalEtcd } from "../src/providers/etcd/local-etcd.js";
 import { step } from "./support/define.js";
 import { calicoMigratorFor } from "./support/migrators.js";
 import type { StoreshiftWorld } from "./support/world.js";
 
 const area = "Calico: etcdv3 → Kubernetes datastore";
+
+/** The etcd line that serves a Calico source of each etcd 3.x minor. */
+const ETCD_LINES: Record<number, EtcdLine> = { 4: "v2-capable", 5: "3.5", 6: "current" };
 
 export function sourceName(world: StoreshiftWorld): string {
   return world.variable<string>("calico:source");
@@ -23,11 +27,28 @@ async function seed(
   name: string,
   fixture: CalicoFixture,
   line: EtcdLine = "current",
-): Promise<void> {
-  await world.useEtcd(name, { etcd: "v3", members: 1, line });
+): Promise<StartedLocalEtcd> {
+  const etcd = await world.useEtcd(name, { etcd: "v3", members: 1, line });
   world.vars.set("calico:fixture", fixture);
   world.vars.set("calico:source", name);
   await world.record.phase("seed Calico etcd", () => seedCalicoEtcd(world.endpoints(name), fixture));
+  return etcd;
+}
+
+/**
+ * The worker's control plane (with `binary`, one running that kube-apiserver), given the core/v1
+ * Nodes and Namespaces of the scenario's fixture; Nodes it created are deleted after the scenario.
+ */
+export async function kubeWithFixtureNodes(world: StoreshiftWorld, binary?: Binary): Promise<void> {
+  const what = binary
+    ? `provision control plane (kube-apiserver ${binary.version})`
+    : "provision control plane";
+  const kube = await world.record.phase(what, () => world.useKube(binary));
+  const fixture = world.variable<CalicoFixture>("calico:fixture");
+  const core = kube.kubeConfig().makeApiClient(CoreV1Api);
+  const existing = new Set((await core.listNode()).items.map((n) => n.metadata?.name ?? ""));
+  await world.record.phase("prepare Kubernetes target", () => prepareKubeTarget(kube.kubeConfig(), fixture));
+  for (const n of fixture.kubernetesNodes) if (!existing.has(n)) world.createdNodes.add(n);
 }
 
 /** A Calico object of a kind, by "name" or "namespace/name", decoded from Kubernetes; undefined if absent. */
@@ -68,13 +89,23 @@ step(
   {
     area,
     example: 'Given Calico data from "calico/dataset.yaml" in etcd 3.4 "source"',
-    doc: "As above, on a chosen etcd line: 3.4 (Debian's 3.4.23, v3 API) or 3.6; for Scenario Outlines across etcd versions.",
+    doc: "As above, on a chosen etcd line: 3.4 (Debian's 3.4.23, v3 API), 3.5 (storeshift's 3.5 build, as the lifecycle suite's upgrade step uses it) or 3.6; for Scenario Outlines across etcd versions. Without the 3.5 build a 3.5 row is not run, with the reason.",
   },
   async function (file: string, major: number, minor: number, name: string) {
-    if (major !== 3 || (minor !== 4 && minor !== 6))
-      throw new Error(`etcd ${major}.${minor}: storeshift has 3.4 and 3.6`);
+    const line = major === 3 ? ETCD_LINES[minor] : undefined;
+    if (!line) throw new Error(`etcd ${major}.${minor}: storeshift has 3.4, 3.5 and 3.6`);
+    if (line === "3.5") {
+      const found = await locate("etcd-3.5");
+      if (isMissing(found)) {
+        this.record.reason = `needs etcd 3.5: ${found.reason}`;
+        return "skipped";
+      }
+    }
     const fixture = await loadFixture(await this.fixturePath(file));
-    await seed(this, name, fixture, minor === 4 ? "v2-capable" : "current");
+    const etcd = await seed(this, name, fixture, line);
+    // a row of an outline across etcd lines says which release served it
+    this.record.variants.push(`etcd ${etcd.version}`);
+    return undefined;
   },
 );
 
@@ -122,12 +153,7 @@ step(
     doc: "The control plane, given the core/v1 Nodes and Namespaces a real cluster has before the import.",
   },
   async function () {
-    const kube = await this.record.phase("provision control plane", () => this.useKube());
-    const fixture = this.variable<CalicoFixture>("calico:fixture");
-    const core = kube.kubeConfig().makeApiClient(CoreV1Api);
-    const existing = new Set((await core.listNode()).items.map((n) => n.metadata?.name ?? ""));
-    await this.record.phase("prepare Kubernetes target", () => prepareKubeTarget(kube.kubeConfig(), fixture));
-    for (const n of fixture.kubernetesNodes) if (!existing.has(n)) this.createdNodes.add(n);
+    await kubeWithFixtureNodes(this);
   },
 );
 

@@ -16,6 +16,7 @@ import "./sources.steps.js";
 import "./live-writers.steps.js";
 import "./upstream-etcd.steps.js";
 import "./upstream-calico.steps.js";
+import "./matrix.steps.js";
 import { setWorldConstructor } from "@cucumber/cucumber";
 import { docsOnly } from "./support/define.js";
 import { registerHooks } from "./support/hooks.js";

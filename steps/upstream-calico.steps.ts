@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { NetworkingV1Api } from "@kubernetes/client-node";
 import { installBuiltinTiers } from "../src/calico/api.js";
 import { Calicoctl, CalicoctlExitError, etcdConfigFile } from "../src/calico/calicoctl/adapter.js";
+import { findCalicoctls } from "../src/calico/calicoctl/found.js";
 import {
   CALICO_RELEASES,
   DEFAULT_CALICOCTL_VERSION,
@@ -58,7 +59,11 @@ step(
     const chosen = this.params.migrator;
     let path: string | undefined;
     if (!wanted && chosen.startsWith("calicoctl=")) path = chosen.slice("calicoctl=".length);
-    else {
+    else if (wanted) {
+      // a release row takes that release from every calicoctl found (STORESHIFT_CALICOCTL's list, the cache)
+      path = (await findCalicoctls()).found.find((c) => c.version === wanted)?.path;
+    }
+    if (!path) {
       const located = await locateCalicoctl(wanted ?? DEFAULT_CALICOCTL_VERSION);
       if ("missing" in located) {
         const version = wanted ?? DEFAULT_CALICOCTL_VERSION;
@@ -79,7 +84,7 @@ step(
     }
     const version = (await new Calicoctl(path).version()) ?? wanted ?? "unknown";
     if (wanted && version !== wanted) {
-      // STORESHIFT_CALICOCTL names one binary for every version: a row for another release is not run
+      // no calicoctl found is this release (the fallback is STORESHIFT_CALICOCTL's first path): not run
       const reason = `${path} is calicoctl ${version}, not ${wanted}`;
       this.record.upstreamCase({
         caseId,

@@ -1,6 +1,8 @@
 @calico @rollback @round-trip
 Feature: The Calico round trip on every etcd line storeshift runs
-  A cluster's Calico etcd may be 3.4 or 3.6; the migration and its rollback must not care.
+  A cluster's Calico etcd may be 3.4, 3.5 or 3.6; the migration and its rollback must not care.
+  The 3.5 row needs storeshift's etcd 3.5 build (`storeshift install --tool etcd-3.5`); without it
+  the row is not run, with the reason.
 
   Scenario Outline: migrate then roll back on etcd <version>: the raw keyspace is as it was
     Given Calico data from "calico/dataset.yaml" in etcd <version> "source"
@@ -17,4 +19,5 @@ Feature: The Calico round trip on every etcd line storeshift runs
     Examples:
       | version |
       | 3.4     |
+      | 3.5     |
       | 3.6     |

@@ -15,4 +15,9 @@ export const versions = {
   etcd35: envVar("STORESHIFT_ETCD35_VERSION") ?? "3.5.35",
   /** The newest v1.3x the Go module proxy serves that Go 1.26 builds (v1.37 asks for go 1.26.0). */
   kube: envVar("STORESHIFT_KUBE_VERSION") ?? "1.37.2",
+  /**
+   * The release of each Kubernetes minor the version matrix names in its install hint when no
+   * kube-apiserver of that minor is here (features/matrix; a newer patch in the cache is used first).
+   */
+  kubeMatrix: { "1.37": "1.37.2", "1.36": "1.36.3" } as Record<string, string>,
 } as const;

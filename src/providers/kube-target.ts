@@ -1,4 +1,5 @@
 import { KubeConfig } from "@kubernetes/client-node";
+import type { Binary } from "../binaries/locate.js";
 import { envVar } from "../common/environment.js";
 import { StoreshiftError } from "../common/errors.js";
 import type { BackendName } from "./backend.js";
@@ -32,8 +33,8 @@ function fromKubeconfig(path: string, context?: string): KubeConfig {
   return kc;
 }
 
-async function startLocal(backend: BackendName, name: string): Promise<KubeTarget> {
-  const cp = await startLocalControlPlane({ name });
+async function startLocal(backend: BackendName, name: string, binary?: Binary): Promise<KubeTarget> {
+  const cp = await startLocalControlPlane({ name, ...(binary ? { binary } : {}) });
   return {
     backend,
     name,
@@ -51,10 +52,19 @@ async function startLocal(backend: BackendName, name: string): Promise<KubeTarge
  * from probeKind, is in the run's backend reason), so container scenarios still run where the engine
  * refuses the privileged containers kind needs.
  */
-export async function startKubeTarget(backend: BackendName, name: string): Promise<KubeTarget> {
+export async function startKubeTarget(
+  backend: BackendName,
+  name: string,
+  options: { binary?: Binary } = {},
+): Promise<KubeTarget> {
+  // a chosen kube-apiserver binary is a local control plane's: kind and a user's cluster run their own
+  if (options.binary && backend !== "local")
+    throw new StoreshiftError(
+      `start Kubernetes ${name}: kube-apiserver ${options.binary.version} can only be chosen on the local backend, not ${backend}`,
+    );
   switch (backend) {
     case "local":
-      return startLocal(backend, name);
+      return startLocal(backend, name, options.binary);
     case "docker": {
       if (!(await probeKind()).usable) return startLocal(backend, name);
       const cluster = await startKindCluster({ name: `storeshift-${name}`.slice(0, 40), reuse: true });

@@ -148,7 +148,8 @@ export class ScenarioCollector {
     const steps = stepTimings(attempt, testCase, pickle);
     return {
       id: recorded.id ?? slug(pickle.uri, pickle.name),
-      name: pickle.name,
+      // a matrix row's World adds what it found to the name (e.g. the calicoctl version it ran)
+      name: recorded.name ?? pickle.name,
       feature: pickle.uri,
       tags: pickle.tags.map((t) => t.name),
       status,

@@ -18,6 +18,11 @@ export class ScenarioRecord {
   readonly artifacts: string[] = [];
   readonly upstreamCases: UpstreamCaseVerdict[] = [];
   reason: string | undefined;
+  /**
+   * What a version matrix row found and ran (e.g. "calicoctl 3.32.1", "kube-apiserver v1.36.3"),
+   * added to the scenario's name in the reports, so each cell says what it was.
+   */
+  readonly variants: string[] = [];
   /** Shown before progress lines, so parallel workers' lines can be told apart. */
   label = "";
   private lastProgress = 0;
@@ -88,11 +93,17 @@ export class ScenarioRecord {
     }
   }
 
+  /** `name` with what the row found, e.g. "… on Kubernetes 1.36 [kube-apiserver v1.36.3]". */
+  nameWithVariants(name: string): string {
+    return this.variants.length > 0 ? `${name} [${this.variants.join(", ")}]` : name;
+  }
+
   toResult(
     base: Omit<ScenarioResult, "phases" | "checks" | "seeds" | "artifacts" | "upstreamCases">,
   ): ScenarioResult {
     return {
       ...base,
+      name: this.nameWithVariants(base.name),
       phases: this.phases,
       checks: this.checks,
       seeds: Object.keys(this.seeds).length ? this.seeds : undefined,

@@ -1,3 +1,4 @@
+import type { Binary } from "../../src/binaries/locate.js";
 import { etcdClient } from "../../src/common/etcd-client.js";
 import type { BackendName } from "../../src/providers/backend.js";
 import { type EtcdLine, type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
@@ -28,7 +29,8 @@ function keyOf(k: PoolKeys): string {
 
 export class StorePool {
   private readonly etcds = new Map<string, Promise<StartedLocalEtcd>>();
-  private controlPlane: Promise<KubeTarget> | undefined;
+  /** One control plane per kube-apiserver version asked for ("default": the run's own). */
+  private readonly controlPlanes = new Map<string, Promise<KubeTarget>>();
   private readonly workerTag = process.env.CUCUMBER_WORKER_ID ?? "0";
 
   etcd(keys: PoolKeys): Promise<StartedLocalEtcd> {
@@ -46,17 +48,33 @@ export class StorePool {
     return started;
   }
 
-  /** The worker's Kubernetes: a local control plane, a kind cluster (docker) or the user's cluster. */
-  kube(backend: BackendName): Promise<KubeTarget> {
-    this.controlPlane ??= startKubeTarget(backend, `pool-w${this.workerTag}`);
-    return this.controlPlane;
+  /**
+   * The worker's Kubernetes: a local control plane, a kind cluster (docker) or the user's cluster.
+   * With `binary` (a version matrix row), a local control plane running that kube-apiserver, kept
+   * beside the default one for the worker's later rows of the same version.
+   */
+  kube(backend: BackendName, binary?: Binary): Promise<KubeTarget> {
+    const key = binary ? `kube-${binary.version}` : "default";
+    let started = this.controlPlanes.get(key);
+    if (!started) {
+      const name = binary ? `pool-w${this.workerTag}-kube-${binary.version}` : `pool-w${this.workerTag}`;
+      started = startKubeTarget(backend, name, binary ? { binary } : {});
+      // a start that failed is not kept: the next scenario tries again and says why itself
+      started.catch(() => {
+        if (this.controlPlanes.get(key) === started) this.controlPlanes.delete(key);
+      });
+      this.controlPlanes.set(key, started);
+    }
+    return started;
   }
 
-  /** Every started store, for reconnect hints and session files. */
-  async started(): Promise<{ etcds: StartedLocalEtcd[]; kube?: KubeTarget }> {
-    const etcds = await Promise.all([...this.etcds.values()]);
-    const kube = this.controlPlane ? await this.controlPlane : undefined;
-    return { etcds, kube };
+  /** Every started store, for reconnect hints and session files; stores that failed to start are left out. */
+  async started(): Promise<{ etcds: StartedLocalEtcd[]; kubes: KubeTarget[] }> {
+    const fulfilled = <T>(all: PromiseSettledResult<T>[]) =>
+      all.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    const etcds = fulfilled(await Promise.allSettled([...this.etcds.values()]));
+    const kubes = fulfilled(await Promise.allSettled([...this.controlPlanes.values()]));
+    return { etcds, kubes };
   }
 
   /**
@@ -77,11 +95,11 @@ export class StorePool {
   }
 
   async stopAll(): Promise<void> {
-    const { etcds, kube } = await this.started();
-    await kube?.stop();
+    const { etcds, kubes } = await this.started();
+    await Promise.all(kubes.map((k) => k.stop()));
     await Promise.all(etcds.map((e) => e.stop()));
     this.etcds.clear();
-    this.controlPlane = undefined;
+    this.controlPlanes.clear();
   }
 
   /** Hands a store over to the caller (kept for an engineer): the pool neither resets nor stops it. */
@@ -90,7 +108,8 @@ export class StorePool {
   }
 
   async forgetKube(kube: KubeTarget): Promise<void> {
-    if (this.controlPlane && (await this.controlPlane) === kube) this.controlPlane = undefined;
+    for (const [k, v] of [...this.controlPlanes])
+      if ((await v.catch(() => undefined)) === kube) this.controlPlanes.delete(k);
   }
 }
 

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { copyFile, mkdir, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { type IWorldOptions, World } from "@cucumber/cucumber";
+import type { Binary } from "../../src/binaries/locate.js";
 import { packageRoot } from "../../src/common/package-root.js";
 import type { BackendName } from "../../src/providers/backend.js";
 import {
@@ -191,10 +192,11 @@ export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
     return e;
   }
 
-  async useKube(): Promise<KubeTarget> {
+  /** The worker's Kubernetes; with `binary`, a local control plane running that kube-apiserver. */
+  async useKube(binary?: Binary): Promise<KubeTarget> {
     // with the docker backend kind serves Kubernetes; etcd stays local, since the offline migration
     // drives members' processes and data dirs directly
-    this.kubePlane = await pool.kube(this.params.backend as BackendName);
+    this.kubePlane = await pool.kube(this.params.backend as BackendName, binary);
     return this.kubePlane;
   }
 

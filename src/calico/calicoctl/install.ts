@@ -9,6 +9,7 @@ import { writeFileAtomicVia } from "../../common/atomic-write.js";
 import { envVar } from "../../common/environment.js";
 import { StoreshiftError } from "../../common/errors.js";
 import { log } from "../../common/log.js";
+import { parseCalicoctlList } from "./found.js";
 
 /**
  * Builds a real calicoctl from projectcalico/calico at a release tag's commit, cached by version.
@@ -43,9 +44,12 @@ export type CalicoctlLocation =
   | { path: string; version: string; source: "env" | "cache" }
   | { missing: true; reason: string };
 
-/** STORESHIFT_CALICOCTL (a path) first, then the cache entry for the version. */
+/**
+ * STORESHIFT_CALICOCTL first, then the cache entry for the version. The variable may list several
+ * paths (colon-separated, for the version matrix: calicoctl/found.ts); the first is the one used here.
+ */
 export async function locateCalicoctl(version = DEFAULT_CALICOCTL_VERSION): Promise<CalicoctlLocation> {
-  const fromEnv = envVar("STORESHIFT_CALICOCTL");
+  const [fromEnv] = parseCalicoctlList(envVar("STORESHIFT_CALICOCTL"));
   if (fromEnv) {
     if (await isExecutable(fromEnv)) return { path: fromEnv, version, source: "env" };
     return { missing: true, reason: `STORESHIFT_CALICOCTL=${fromEnv} is not an executable file` };

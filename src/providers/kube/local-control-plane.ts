@@ -21,6 +21,8 @@ export interface LocalControlPlaneOptions {
   startTimeoutMs?: number;
   /** Extra kube-apiserver flags, appended last so they win. */
   extraArgs?: string[];
+  /** The kube-apiserver to run (another Kubernetes minor); default: the one `locate` finds. */
+  binary?: Binary;
 }
 
 /**
@@ -157,7 +159,7 @@ export async function startLocalControlPlane(
   const name = options.name ?? "storeshift-local";
   const timeout =
     options.startTimeoutMs ?? Number(envVar("KUBEBUILDER_CONTROLPLANE_START_TIMEOUT_MS") ?? 60_000);
-  const binary = await requireBinary("kube-apiserver");
+  const binary = options.binary ?? (await requireBinary("kube-apiserver"));
   const dir = await makeTempDir("control-plane");
   // from its first instant the dir is someone's to remove: a signal may come before the handle exists
   const forgetDir = registerCleanup(`control plane ${name} dir`, () => removeDir(dir));
