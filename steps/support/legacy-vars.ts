@@ -2,8 +2,9 @@ import type { CalicoFixture } from "../../src/calico/fixture.js";
 import type { CrdManifest } from "../../src/calico/kube/crds.js";
 import type { OfflineMigrationResult } from "../../src/etcd-v2v3/offline.js";
 import type { OnlineMigrationResult } from "../../src/etcd-v2v3/online.js";
+import type { FaultSession } from "../../src/faults/session.js";
 import type { Produced, ProducedByName } from "./produced.js";
-import type { CalicoState, EtcdMigrationState } from "./scenario-state.js";
+import type { CalicoState, EtcdMigrationState, FaultAttempt, FaultsState } from "./scenario-state.js";
 
 interface Slot {
   get(): unknown;
@@ -27,9 +28,10 @@ function byName<T>(p: ProducedByName<T>, name: string): Slot {
 
 /**
  * The old string-keyed bag, kept only for steps/faults.steps.ts until it moves to the typed fields.
- * Keys other steps share with it ("calico:source", "calico:export", "calico:fixture", "calico:crds",
- * `etcd:offline:NAME`, `etcd:online:NAME`, `snapshot:LABEL`) read and write the typed fields, so
- * both sides see one value; every other key stays in the map.
+ * Every key it uses reads and writes a typed field, so both sides see one value: "calico:source",
+ * "calico:export", "calico:fixture", "calico:crds", `etcd:offline:NAME`, `etcd:online:NAME`,
+ * `snapshot:LABEL` (shared with other steps) and "faults", "faults:attempt", `faults:backups:NAME`,
+ * `faults:batch:NAME` (the World's `faults`). Any other key stays in the map.
  */
 export class LegacyVars extends Map<string, unknown> {
   constructor(
@@ -37,13 +39,26 @@ export class LegacyVars extends Map<string, unknown> {
       calico: CalicoState;
       migrations: EtcdMigrationState;
       snapshots: ProducedByName<string>;
+      faults: FaultsState;
     },
   ) {
     super();
   }
 
   private slot(key: string): Slot | undefined {
-    const { calico, migrations, snapshots } = this.typed;
+    const { calico, migrations, snapshots, faults } = this.typed;
+    if (key === "faults")
+      return {
+        get: () => faults.session,
+        set: (v) => {
+          faults.session = v as FaultSession;
+        },
+        has: () => faults.session !== undefined,
+        delete: () => {
+          faults.session = undefined;
+        },
+      };
+    if (key === "faults:attempt") return one<FaultAttempt>(faults.lastAttempt);
     if (key === "calico:source") return one<string>(calico.source);
     if (key === "calico:export") return one<string>(calico.exportText);
     if (key === "calico:fixture") return one<CalicoFixture>(calico.fixture);
@@ -61,6 +76,14 @@ export class LegacyVars extends Map<string, unknown> {
     const [prefix, name] = [key.slice(0, key.lastIndexOf(":") + 1), key.slice(key.lastIndexOf(":") + 1)];
     if (prefix === "etcd:offline:") return byName<OfflineMigrationResult>(migrations.offline, name);
     if (prefix === "etcd:online:") return byName<OnlineMigrationResult>(migrations.online, name);
+    if (prefix === "faults:backups:") return byName<string>(faults.backupRoots, name);
+    if (prefix === "faults:batch:")
+      return {
+        get: () => faults.batches.get(name),
+        set: (v) => faults.batches.set(name, v as number),
+        has: () => faults.batches.has(name),
+        delete: () => faults.batches.delete(name),
+      };
     if (key.startsWith("snapshot:")) return byName<string>(snapshots, key.slice("snapshot:".length));
     return undefined;
   }

@@ -10,6 +10,7 @@ import type { OnlineMigrationResult } from "../../src/etcd-v2v3/online.js";
 import type { V2Tree } from "../../src/etcd-v2v3/tree.js";
 import type { V3Kv } from "../../src/etcd-v2v3/v3.js";
 import type { MemberCopy, MemberKv } from "../../src/etcd-v3-oracle/index.js";
+import type { FaultSession } from "../../src/faults/session.js";
 import type { Fingerprint, StartedWriter } from "../../src/live-writers/index.js";
 import type { RawEntry } from "../../src/oracles/calico/read.js";
 import type { ReadinessReport } from "../../src/oracles/calico/readiness.js";
@@ -107,6 +108,27 @@ export class LiveWritersState {
     "drift fingerprint of etcd",
     'When I take a drift fingerprint of etcd "…"',
   );
+}
+
+/** What a try step under a fault did: its phase, how long it took, its one-line failure. */
+export interface FaultAttempt {
+  phase: string;
+  error?: string;
+  ms: number;
+}
+
+/** Faults applied in this scenario and what the try steps under them did. */
+export class FaultsState {
+  /** Applied faults and fault proxies; created (and left for release) by the first fault step. */
+  session: FaultSession | undefined;
+  readonly lastAttempt = new Produced<FaultAttempt>("try step under a fault", "When I try the Calico … step");
+  /** Where a tried offline migration put its backups, by etcd name, for the recovery step. */
+  readonly backupRoots = new ProducedByName<string>(
+    "offline backups of a tried migration of etcd",
+    'When I try the offline migration of etcd "…"',
+  );
+  /** The batch size a tried online migration used, by etcd name; recovery uses the same. */
+  readonly batches = new Map<string, number>();
 }
 
 /** Which tool an upstream Calico case row runs with. */

@@ -19,6 +19,7 @@ import {
   CalicoState,
   EtcdMigrationState,
   EtcdOracleState,
+  FaultsState,
   LifecycleState,
   LiveWritersState,
   UpstreamState,
@@ -94,6 +95,7 @@ export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
   readonly lifecycle = new LifecycleState();
   readonly live = new LiveWritersState();
   readonly upstream = new UpstreamState();
+  readonly faults = new FaultsState();
   /**
    * @deprecated only steps/faults.steps.ts still uses it; see the typed fields. Its keys shared with
    * other steps ("calico:source", "calico:export", `snapshot:LABEL`, ...) read and write those fields.
@@ -102,6 +104,7 @@ export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
     calico: this.calico,
     migrations: this.migrations,
     snapshots: this.snapshots,
+    faults: this.faults,
   });
   scenarioSlug = "scenario";
   lastError: Error | undefined;

@@ -4,7 +4,7 @@ import type { OnlineMigrationResult } from "../../src/etcd-v2v3/online.js";
 import { LegacyVars } from "../../steps/support/legacy-vars.js";
 import { Produced, ProducedByName } from "../../steps/support/produced.js";
 import { ScenarioRecord } from "../../steps/support/scenario-record.js";
-import { CalicoState, EtcdMigrationState } from "../../steps/support/scenario-state.js";
+import { CalicoState, EtcdMigrationState, FaultsState } from "../../steps/support/scenario-state.js";
 
 test("reading a value no earlier step produced names what is missing and the step that produces it", () => {
   const exportText = new Produced<string>("Calico export", "When I export the etcd datastore");
@@ -28,7 +28,8 @@ test("the deprecated vars bag shares the keys faults.steps.ts reads with the typ
   const calico = new CalicoState();
   const migrations = new EtcdMigrationState();
   const snapshots = new ProducedByName<string>("snapshot", "When I snapshot");
-  const vars = new LegacyVars({ calico, migrations, snapshots });
+  const faults = new FaultsState();
+  const vars = new LegacyVars({ calico, migrations, snapshots, faults });
 
   calico.source.set("source");
   calico.exportText.set("exported");
@@ -50,9 +51,15 @@ test("the deprecated vars bag shares the keys faults.steps.ts reads with the typ
   assert.equal(vars.delete("etcd:offline:source"), true);
   assert.equal(migrations.offline.has("source"), false);
 
-  // a key only faults.steps.ts knows stays in the bag
+  // faults.steps.ts's own keys are the World's typed faults fields too
   vars.set("faults:batch:source", 32);
-  assert.equal(vars.get("faults:batch:source"), 32);
+  vars.set("faults:attempt", { phase: "import", ms: 5 });
+  assert.equal(faults.batches.get("source"), 32);
+  assert.equal(faults.lastAttempt.get().phase, "import");
+  assert.equal(vars.has("faults"), false);
+  // any other key stays in the bag
+  vars.set("project:thing", 1);
+  assert.equal(vars.get("project:thing"), 1);
 });
 
 test("expectCheck records the check and throws naming it and its first counting differences", () => {
