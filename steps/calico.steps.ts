@@ -19,7 +19,7 @@ const area = "Calico: etcdv3 → Kubernetes datastore";
 const ETCD_LINES: Record<number, EtcdLine> = { 4: "v2-capable", 5: "3.5", 6: "current" };
 
 export function sourceName(world: StoreshiftWorld): string {
-  return world.variable<string>("calico:source");
+  return world.calico.source.get();
 }
 
 async function seed(
@@ -29,8 +29,8 @@ async function seed(
   line: EtcdLine = "current",
 ): Promise<StartedLocalEtcd> {
   const etcd = await world.useEtcd(name, { etcd: "v3", members: 1, line });
-  world.vars.set("calico:fixture", fixture);
-  world.vars.set("calico:source", name);
+  world.calico.fixture.set(fixture);
+  world.calico.source.set(name);
   await world.record.phase("seed Calico etcd", () => seedCalicoEtcd(world.endpoints(name), fixture));
   return etcd;
 }
@@ -44,7 +44,7 @@ export async function kubeWithFixtureNodes(world: StoreshiftWorld, binary?: Bina
     ? `provision control plane (kube-apiserver ${binary.version})`
     : "provision control plane";
   const kube = await world.record.phase(what, () => world.useKube(binary));
-  const fixture = world.variable<CalicoFixture>("calico:fixture");
+  const fixture = world.calico.fixture.get();
   const core = kube.kubeConfig().makeApiClient(CoreV1Api);
   const existing = new Set((await core.listNode()).items.map((n) => n.metadata?.name ?? ""));
   await world.record.phase("prepare Kubernetes target", () => prepareKubeTarget(kube.kubeConfig(), fixture));
@@ -120,8 +120,8 @@ step(
   async function (file: string, name: string) {
     const fixture = await loadFixture(await this.fixturePath(file));
     await this.record.phase(`provision etcd container ${name}`, () => this.useEtcdContainer(name, {}));
-    this.vars.set("calico:fixture", fixture);
-    this.vars.set("calico:source", name);
+    this.calico.fixture.set(fixture);
+    this.calico.source.set(name);
     await this.record.phase("seed Calico etcd", () => seedCalicoEtcd(this.endpoints(name), fixture));
   },
 );
@@ -166,7 +166,7 @@ step(
     doc: "Import installs these CRD manifests (a file or a directory, relative to the working directory) instead of the generated ones, so the API server enforces Calico's real schemas.",
   },
   async function (path: string) {
-    this.vars.set("calico:crds", await loadCrdManifests(resolve(path)));
+    this.calico.crds = await loadCrdManifests(resolve(path));
   },
 );
 
@@ -184,7 +184,7 @@ step(
       this.record.reason = "needs Calico's real CRDs: STORESHIFT_CALICO_CRDS is not set";
       return "skipped";
     }
-    this.vars.set("calico:crds", await loadCrdManifests(resolve(dir)));
+    this.calico.crds = await loadCrdManifests(resolve(dir));
     return undefined;
   },
 );
@@ -233,7 +233,7 @@ step(
   },
   async function () {
     const text = await this.record.phase("export", async () => (await calicoMigratorFor(this)).export());
-    this.vars.set("calico:export", text);
+    this.calico.exportText.set(text);
     const file = join(await this.ensureArtifactDir(), "export.yaml");
     await writeFile(file, text);
     this.record.artifacts.push(file);
@@ -250,15 +250,15 @@ step(
   },
   async function () {
     await attempt(this, async () => {
-      this.vars.set("calico:export", await (await calicoMigratorFor(this)).export());
+      this.calico.exportText.set(await (await calicoMigratorFor(this)).export());
     });
   },
 );
 
 async function runImport(world: StoreshiftWorld): Promise<void> {
-  const text = world.variable<string>("calico:export");
+  const text = world.calico.exportText.get();
   const result = await (await calicoMigratorFor(world)).import(text);
-  world.vars.set("calico:import", result);
+  world.calico.imported.set(result);
   if (result.exitCode !== 0) throw new Error(result.error ?? `import exited ${result.exitCode}`);
 }
 
@@ -300,7 +300,7 @@ step(
     const result = await this.record.phase("rollback", async () =>
       (await calicoMigratorFor(this)).rollback(),
     );
-    this.vars.set("calico:rollback", result);
+    this.calico.rolledBack.set(result);
   },
 );
 
@@ -327,7 +327,7 @@ step(
     doc: "A warning names the Calico Node and says its core/v1 Node is missing (calicoctl's wording varies by release; both names must be in one warning).",
   },
   function (node: string) {
-    const result = this.variable<{ warnings: string[] }>("calico:import");
+    const result = this.calico.imported.get();
     const hit = result.warnings.some(
       (w) => new RegExp(`\\b${node}\\b`).test(w) && w.includes("nonexistent Kubernetes node"),
     );

@@ -19,7 +19,7 @@ async function snapshotToFile(world: StoreshiftWorld, view: string, label: strin
   const file = join(dir, `snapshot-${label.replace(/[^A-Za-z0-9_.-]+/g, "_")}.ndjson`);
   await saveSnapshot(await openStore(storeUri(world, view)), file);
   world.record.artifacts.push(file);
-  world.vars.set(`snapshot:${label}`, file);
+  world.snapshots.set(label, file);
   return file;
 }
 
@@ -39,13 +39,7 @@ export async function assertDiff(
       config,
     }),
   );
-  const check = diffCheck(checkName, diff);
-  world.record.checks.push(check);
-  if (check.status === "failed") {
-    const first = (check.differences ?? []).filter((d) => d.class !== "accounted").slice(0, 5);
-    const lines = first.map((d) => `${d.class} ${d.id}${d.path ? ` ${d.path}` : ""}`);
-    throw new Error(`${checkName}: ${check.message}; first: ${lines.join("; ")}`);
-  }
+  world.record.expect(diffCheck(checkName, diff));
 }
 
 step(
@@ -70,7 +64,7 @@ step(
     doc: "Snapshots the view again and diffs it with the earlier one (identity mapping, default ignore rules); every difference is reported.",
   },
   async function (view: string, label: string) {
-    const before = this.variable<string>(`snapshot:${label}`);
+    const before = this.snapshots.get(label);
     const after = await snapshotToFile(this, view, `${label}-again`);
     await assertDiff(this, `${view} unchanged since "${label}"`, before, after, "identity");
   },
@@ -105,7 +99,7 @@ step(
     doc: "As `is unchanged since snapshot`, with one named rule: records that lock created on an uninitialised Calico datastore are accounted for, not counted.",
   },
   async function (view: string, label: string) {
-    const before = this.variable<string>(`snapshot:${label}`);
+    const before = this.snapshots.get(label);
     const after = await snapshotToFile(this, view, `${label}-again`);
     await assertDiff(this, `${view} unchanged since "${label}"`, before, after, "identity", [
       CALICO_LOCK_INITIALISATION,
@@ -124,7 +118,7 @@ step(
     doc: "As `is unchanged since snapshot`, with the one rule the step names: ClusterInformation's spec.datastoreReady (the migration's lock) is accounted for, not counted. Pair it with a lock-state step.",
   },
   async function (view: string, label: string) {
-    const before = this.variable<string>(`snapshot:${label}`);
+    const before = this.snapshots.get(label);
     const after = await snapshotToFile(this, view, `${label}-again`);
     await assertDiff(
       this,
@@ -146,7 +140,7 @@ step(
     doc: "Maps an earlier snapshot through a named mapping (`storeshift diff --mapping`) and diffs it with the view now.",
   },
   async function (view: string, label: string, mapping: string) {
-    const source = this.variable<string>(`snapshot:${label}`);
+    const source = this.snapshots.get(label);
     const target = await snapshotToFile(this, view, `target-of-${label}`);
     await assertDiff(this, `${view} = ${mapping}(${label})`, source, target, mapping);
   },

@@ -12,37 +12,21 @@ import {
   type RollResult,
   readMemberSerializable,
   rollMembers,
-  type V2StoreCheck,
 } from "../src/etcd-lifecycle/index.js";
-import type { V3Kv } from "../src/etcd-v2v3/v3.js";
 import { step } from "./support/define.js";
+import type { MemberReference } from "./support/scenario-state.js";
 import type { StoreshiftWorld } from "./support/world.js";
 
 const area = "etcd: after the migration";
 
-type Reference = { label: string; revision: number; kvs: V3Kv[] };
-
-function reference(world: StoreshiftWorld, name: string): Reference {
-  return world.variable<Reference>(`lifecycle:reference:${name}`);
-}
-
-function fail(world: StoreshiftWorld, name: string, differences: Difference[], note?: string): void {
-  const check = world.record.check(name, differences, differences.length === 0 ? note : undefined);
-  if (check.status === "failed") {
-    const first = differences
-      .slice(0, 4)
-      .map(
-        (d) => `${d.class} ${d.id}${d.path ? ` ${d.path}` : ""} [${d.kind}]${d.note ? ` (${d.note})` : ""}`,
-      );
-    throw new Error(`${name}: ${check.message}; first: ${first.join("; ")}`);
-  }
+function reference(world: StoreshiftWorld, name: string): MemberReference {
+  return world.lifecycle.references.get(name);
 }
 
 /** Each member restarted in a roll is one check: what every member held right after it. */
 function recordRoll(world: StoreshiftWorld, name: string, what: string, roll: RollResult): void {
   for (const s of roll.steps)
-    fail(
-      world,
+    world.record.expectCheck(
       // the restart time goes in the message: a check's name must be the same in every run
       `${what}: after member ${s.member} restarted with etcd ${s.version}, every member of ${name} holds what it held before (serializable reads, hashkv at one revision)`,
       s.differences,
@@ -102,18 +86,17 @@ step(
   async function (name: string) {
     const refs = memberRefs(this.etcd(name));
     const first = await readMemberSerializable(refs[0] ?? { name: "m0", endpoint: "" });
-    const ref: Reference = {
+    const ref: MemberReference = {
       label: `what ${first.member} held before`,
       revision: first.revision,
       kvs: first.kvs,
     };
     const report = await this.record.phase("per-member reads", () => checkMemberConsistency(refs, ref));
-    fail(
-      this,
+    this.record.expectCheck(
       `every member of ${name} holds the same ${first.kvs.length} keys at revision ${first.revision}`,
       report.differences,
     );
-    this.vars.set(`lifecycle:reference:${name}`, ref);
+    this.lifecycle.references.set(name, ref);
   },
 );
 
@@ -160,8 +143,7 @@ step(
     const report = await this.record.phase("per-member consistency", () =>
       checkMemberConsistency(refs, reference(this, name)),
     );
-    fail(
-      this,
+    this.record.expectCheck(
       `all ${refs.length} members of ${name} hold what they held before (serializable reads, hashkv)`,
       report.differences,
     );
@@ -219,8 +201,7 @@ step(
     doc: "The upgrade guide's clean-up: delete every listed v2 key, then restart each member once with `--snapshot-count=1` and once with its own flags, so a v2 snapshot covers the deletes.",
   },
   async function (name: string) {
-    const result = await this.record.phase("purge v2", () => purgeV2Store(this.etcd(name)));
-    this.vars.set(`lifecycle:purge:${name}`, result);
+    await this.record.phase("purge v2", () => purgeV2Store(this.etcd(name)));
   },
 );
 
@@ -233,8 +214,7 @@ step(
     doc: "Each member restarted once with `--snapshot-count=1` and once with its own flags: a `.snap` (v2 store included) is written on every member.",
   },
   async function (name: string) {
-    const counts = await this.record.phase("force v2 snapshot", () => forceV2Snapshot(this.etcd(name)));
-    this.vars.set(`lifecycle:snap:${name}`, counts);
+    await this.record.phase("force v2 snapshot", () => forceV2Snapshot(this.etcd(name)));
   },
 );
 
@@ -247,10 +227,7 @@ step(
     doc: "The clean-up without its second half: the v2 store is empty, but the deletes (and the sets before them) are WAL records after the last v2 snapshot.",
   },
   async function (name: string) {
-    const result = await this.record.phase("delete v2 keys", () =>
-      purgeV2Store(this.etcd(name), { forceSnapshot: false }),
-    );
-    this.vars.set(`lifecycle:purge:${name}`, result);
+    await this.record.phase("delete v2 keys", () => purgeV2Store(this.etcd(name), { forceSnapshot: false }));
   },
 );
 
@@ -373,8 +350,7 @@ step(
             actual: value,
           });
     }
-    fail(
-      this,
+    this.record.expectCheck(
       `every member of ${name} runs etcd ${major}.${minor} (server and cluster version)`,
       differences,
     );
@@ -402,7 +378,7 @@ step(
     const checks = await this.record.phase("etcdutl check v2store", () =>
       checkV2StoreEveryMember(this.etcd(name), etcdutl),
     );
-    this.vars.set(`lifecycle:v2check:${name}`, { version: etcdutl.version, checks });
+    this.lifecycle.v2StoreChecks.set(name, { version: etcdutl.version, checks });
   },
 );
 
@@ -415,9 +391,7 @@ step(
     doc: "The checker against the real start-up: `custom content` where 3.6 refused the member, `clean` where it started; a clean verdict on a member 3.6 refused is upstream case E-13 (recorded either way, for the etcdutl version).",
   },
   function (member: string, name: string) {
-    const { version, checks } = this.variable<{ version: string; checks: V2StoreCheck[] }>(
-      `lifecycle:v2check:${name}`,
-    );
+    const { version, checks } = this.lifecycle.v2StoreChecks.get(name);
     const check = checks.find((c) => c.member === member);
     if (!check) throw new Error(`no v2 store check of member ${member} of etcd ${name}`);
     const message = this.lastError ? errorMessage(this.lastError) : "";
@@ -431,8 +405,7 @@ step(
       outcome: agrees ? "not-reproduced" : "reproduced",
       detail,
     });
-    fail(
-      this,
+    this.record.expectCheck(
       `etcdutl check v2store agrees with etcd 3.6 on member ${member} of ${name}`,
       agrees
         ? []

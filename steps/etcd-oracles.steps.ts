@@ -2,7 +2,6 @@ import type { DataTable } from "@cucumber/cucumber";
 import { onlineMigration } from "./etcd-v2v3.steps.js";
 import { step } from "./support/define.js";
 import {
-  type ConcurrentWrite,
   checkExpectedTree,
   checkHashKv,
   checkUnchangedWithRevisions,
@@ -122,7 +121,7 @@ step(
   async function (name: string, table: DataTable) {
     const rows = table.hashes() as { key: string; value: string }[];
     const writer = await writerAfterFirstTransaction(this.endpoints(name)[0] ?? "", rows);
-    this.vars.set(`etcd-oracle:writes:${name}`, writer.writes);
+    this.etcdOracle.concurrentWrites.set(name, writer.writes);
     await this.record.phase("migrate online with a concurrent v3 writer", () =>
       onlineMigration(this, name, "permanent", { txnOps: 1, concurrency: 1, onProgress: writer.onProgress }),
     );
@@ -138,7 +137,7 @@ step(
     doc: "Every key the concurrent v3 client wrote still has its value, the revision of that write and version 1 on every member: nothing wrote it again; and the store moved on after the client's writes (the migrator wrote after it, so its guard was tested).",
   },
   async function (name: string) {
-    await checkWritesIntact(this, name, this.variable<ConcurrentWrite[]>(`etcd-oracle:writes:${name}`));
+    await checkWritesIntact(this, name, this.etcdOracle.concurrentWrites.get(name));
   },
 );
 

@@ -28,4 +28,5 @@ if (!docsOnly()) {
 }
 
 export { type StepDoc, stepDocs } from "./support/define.js";
+export { Produced, ProducedByName } from "./support/produced.js";
 export { type StoreshiftParameters, StoreshiftWorld } from "./support/world.js";

@@ -4,7 +4,6 @@ import type { DataTable } from "@cucumber/cucumber";
 import { readCalicoFromKube } from "../src/calico/api.js";
 import { etcdClient } from "../src/common/etcd-client.js";
 import type { Difference } from "../src/diff/types.js";
-import type { OnlineMigrationResult } from "../src/etcd-v2v3/online.js";
 import { readV2Tree } from "../src/etcd-v2v3/v2-client.js";
 import { readV3Range } from "../src/etcd-v2v3/v3.js";
 import {
@@ -14,7 +13,6 @@ import {
   describeDrift,
   driftBetween,
   driftDifferences,
-  type Fingerprint,
   isCalicoWriter,
   type KubeObjectView,
   type LockMode,
@@ -40,12 +38,8 @@ const area = "Live writers: components writing during a migration";
 
 const CLUSTER_INFO_KEY = "/calico/resources/v3/projectcalico.org/clusterinformations/default";
 
-function writers(world: StoreshiftWorld): StartedWriter[] {
-  return (world.vars.get("live:writers") as StartedWriter[] | undefined) ?? [];
-}
-
 function track(world: StoreshiftWorld, writer: StartedWriter): void {
-  world.vars.set("live:writers", [...writers(world), writer]);
+  world.live.writers.push(writer);
   // stopped before the pooled stores are reset, whatever the scenario did
   world.cleanups.push(async () => {
     await writer.stop();
@@ -54,30 +48,15 @@ function track(world: StoreshiftWorld, writer: StartedWriter): void {
 
 /** Stops every writer (idempotent) and saves their logs with the scenario: the oracle, for people too. */
 async function stopAll(world: StoreshiftWorld): Promise<WriterLog[]> {
-  const logs = await Promise.all(writers(world).map((w) => w.stop()));
+  const logs = await Promise.all(world.live.writers.map((w) => w.stop()));
   const file = join(await world.ensureArtifactDir(), "live-writers.json");
   await writeFile(file, `${JSON.stringify(logs, null, 2)}\n`);
   if (!world.record.artifacts.includes(file)) world.record.artifacts.push(file);
   return logs;
 }
 
-/** Records a named check and throws with the first differences that count. */
-function verdict(world: StoreshiftWorld, name: string, differences: Difference[], note?: string): void {
-  const check = world.record.check(
-    name,
-    differences,
-    differences.some((d) => d.class !== "accounted") ? undefined : note,
-  );
-  if (check.status !== "failed") return;
-  const first = differences
-    .filter((d) => d.class !== "accounted")
-    .slice(0, 5)
-    .map((d) => `${d.class} ${d.id}${d.path ? ` ${d.path}` : ""}${d.note ? ` (${d.note})` : ""}`);
-  throw new Error(`${name}: ${check.message}; first: ${first.join("; ")}`);
-}
-
 async function driftNow(world: StoreshiftWorld, name: string, logs: WriterLog[]) {
-  const before = world.variable<Fingerprint>(`live:fingerprint:${name}`);
+  const before = world.live.fingerprints.get(name);
   const after = await readFingerprint(world.endpoints(name), before.prefix);
   const drift = attributeDrift(driftBetween(before, after), logs);
   const file = join(await world.ensureArtifactDir(), `drift-${name}.json`);
@@ -124,7 +103,7 @@ step(
   },
   async function (count: number) {
     await this.record.phase(`live writers: ${count} more turns`, () =>
-      Promise.all(writers(this).map((w) => w.moreTurns(count))),
+      Promise.all(this.live.writers.map((w) => w.moreTurns(count))),
     );
   },
 );
@@ -152,7 +131,7 @@ step(
   },
   async function (name: string) {
     const fp = await this.record.phase("drift fingerprint", () => readFingerprint(this.endpoints(name)));
-    this.vars.set(`live:fingerprint:${name}`, fp);
+    this.live.fingerprints.set(name, fp);
   },
 );
 
@@ -167,8 +146,7 @@ step(
   async function (name: string) {
     const logs = await stopAll(this);
     const { before, drift } = await driftNow(this, name, logs);
-    verdict(
-      this,
+    this.record.expectCheck(
       `etcd ${name} did not drift since the fingerprint`,
       driftDifferences(drift),
       `fingerprint at revision ${before.revision}`,
@@ -201,8 +179,7 @@ step(
       note: describeDrift(d),
     }));
     this.log(`drift since revision ${before.revision}:\n${drift.map(describeDrift).join("\n")}`);
-    verdict(
-      this,
+    this.record.expectCheck(
       `the drift check of etcd ${name} names every key the writers wrote after the fingerprint`,
       [...named, ...crossCheckDrift(drift, logs, before.revision)],
       `${drift.length} key(s) after the fingerprint at revision ${before.revision}`,
@@ -220,12 +197,11 @@ step(
   },
   async function (name: string) {
     const logs = await stopAll(this);
-    const fp = this.variable<Fingerprint>(`live:fingerprint:${name}`);
+    const fp = this.live.fingerprints.get(name);
     const lock = fp.keys.get(CLUSTER_INFO_KEY);
     if (!lock)
       throw new Error(`etcd ${name}: no ClusterInformation default in the fingerprint; lock before it`);
-    verdict(
-      this,
+    this.record.expectCheck(
       `lock-honouring writers waited while ${name} was locked`,
       lockHonoured(logs, lock.modRevision),
       `locked at revision ${lock.modRevision}`,
@@ -248,8 +224,7 @@ step(
     const carried = logs.flatMap((l) => l.writes).filter((w) => w.target && !("notMigrated" in w.target));
     if (carried.length === 0)
       throw new Error("no writer wrote anything the migration carries: nothing was tested");
-    verdict(
-      this,
+    this.record.expectCheck(
       "every write of the live writers before the lock is in Kubernetes",
       differences,
       `${carried.length} write(s) before the lock`,
@@ -302,7 +277,7 @@ step(
     doc: "Against the v2 writer's log, key by key: the value the key held at the migrator's scan (its last write with modifiedIndex ≤ the scan's index) is what v3 holds; a last write after the scan is named by the v2 drift check (leaves modified after the scan, migrated keys deleted since), with what v3 holds. Fails if no write came after the scan.",
   },
   async function (name: string) {
-    const result = this.variable<OnlineMigrationResult>(`etcd:online:${name}`);
+    const result = this.migrations.online.get(name);
     const [log] = await stopAll(this);
     if (!log) throw new Error("no live v2 writer ran in this scenario");
     const endpoint = this.endpoints(name)[0] ?? "";
@@ -319,9 +294,7 @@ step(
       throw new Error(
         `the v2 writer wrote nothing after the scan at v2 index ${result.v2Index}: nothing was tested`,
       );
-    this.vars.set(`live:v2-drift:${name}`, drift);
-    verdict(
-      this,
+    this.record.expectCheck(
       "every v2 write is in v3 or named",
       v2WritesAccounted(log, result.v2Index, drift, v3),
       `${log.writes.length} write(s), ${after} after the scan at index ${result.v2Index}`,
@@ -347,7 +320,7 @@ step(
         onCollision: "skip",
       }),
     );
-    this.vars.set(`etcd:online-second:${name}`, result);
+    this.migrations.onlineSecondPass.set(name, result);
   },
 );
 
@@ -360,7 +333,7 @@ step(
     doc: "After the second pass: the last v2 write of every key the writer wrote is in v3 with its value, or the second pass listed the key as a collision.",
   },
   async function (name: string) {
-    const second = this.variable<OnlineMigrationResult>(`etcd:online-second:${name}`);
+    const second = this.migrations.onlineSecondPass.get(name);
     const [log] = await stopAll(this);
     if (!log) throw new Error("no live v2 writer ran in this scenario");
     const v3 = new Map(
@@ -369,8 +342,7 @@ step(
         kv.value.toString("utf8"),
       ]),
     );
-    verdict(
-      this,
+    this.record.expectCheck(
       "every key of the live v2 writer is in v3 or refused by the second pass",
       v2WritesMigratedOrRefused(log, v3, second),
       `${new Set(log.writes.map((w) => w.key)).size} key(s); ${second.collisions.length} refused, ${second.migrated.length} migrated`,
@@ -417,7 +389,7 @@ step(
     doc: "Against the v3 writer's log: each key's last write is still there with its value and revision, and the migrator wrote no key after the writer first wrote it; every collision the migrator reported is a key the writer wrote. Fails if the writer made no write before the migration's last.",
   },
   async function (name: string) {
-    const result = this.variable<OnlineMigrationResult>(`etcd:online:${name}`);
+    const result = this.migrations.online.get(name);
     const [log] = await stopAll(this);
     if (!log) throw new Error("the live v3 writer never started: the migration reported no progress");
     const raced = log.writes.filter((w) => w.revision < result.v3RevisionAfter).length;
@@ -451,8 +423,7 @@ step(
     }));
     // how many writes raced the migrator depends on timing: the counts go in the message, so the
     // check's name is the same in every run (runs and workers are compared by it)
-    verdict(
-      this,
+    this.record.expectCheck(
       `the live v3 writer's writes to ${name} are intact`,
       [...named, ...unexplained, ...v3WritesIntact(log, v3, result)],
       `${log.writes.length} write(s), ${raced} during the migration`,

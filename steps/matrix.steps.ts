@@ -94,7 +94,7 @@ step(
       const list = search.found.map((c, i) => `#${i + 1} calicoctl ${c.version} (${c.path})`).join(", ");
       return notRun(this, `${search.found.length} calicoctl found (${list}), so no #${n}`);
     }
-    this.vars.set("calico:calicoctl", `calicoctl=${chosen.path}`);
+    this.calico.migrator = `calicoctl=${chosen.path}`;
     this.record.variants.push(`calicoctl ${chosen.version}`);
     this.record.check(
       `the migrator is the calicoctl found #${n}`,

@@ -31,12 +31,9 @@ async function useSource(
   world.cleanups.push(async () => {
     if (world.ownEtcds.has(opened.etcd)) await opened.etcd.stop();
   });
-  world.vars.set("calico:source", name);
+  world.calico.source.set(name);
   if (opened.etcd.options.enableV2)
-    world.vars.set(
-      `etcd:v2-before:${name}`,
-      await readV2Tree(opened.etcd.endpoints[0] ?? "", { quorum: true }),
-    );
+    world.migrations.v2Before.set(name, await readV2Tree(opened.etcd.endpoints[0] ?? "", { quorum: true }));
 }
 
 const sources: [phrase: string, kind: SourceKind, purpose: SourcePurpose, example: string, doc: string][] = [
@@ -101,7 +98,7 @@ step(
   },
   async function () {
     const kube = await this.record.phase("provision control plane", () => this.useKube());
-    const name = this.variable<string>("calico:source");
+    const name = this.calico.source.get();
     const data = await readCalicoFromEtcd(this.endpoints(name));
     const target = kubeTargetOf(data.resources);
     const core = kube.kubeConfig().makeApiClient(CoreV1Api);

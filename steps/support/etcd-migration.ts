@@ -11,7 +11,6 @@ import {
   copyStoppedMember,
   hashKvAtOneRevision,
   loadExpectedTree,
-  type MemberCopy,
   readMember,
   readV2Indexes,
   resolveKeys,
@@ -35,19 +34,6 @@ export type TtlPolicyName = TreeSemantics["ttlPolicy"];
 export function ttlPolicy(name: string): TtlPolicyName {
   if (name === "permanent" || name === "drop" || name === "lease") return name;
   throw new Error(`unknown TTL policy "${name}" (permanent, drop or lease)`);
-}
-
-function fail(world: StoreshiftWorld, name: string, differences: Difference[]): void {
-  const check = world.record.check(name, differences);
-  if (check.status === "failed") {
-    const first = differences
-      .filter((d) => d.class !== "accounted")
-      .slice(0, 4)
-      .map(
-        (d) => `${d.class} ${d.id}${d.path ? ` ${d.path}` : ""} [${d.kind}]${d.note ? ` (${d.note})` : ""}`,
-      );
-    throw new Error(`${name}: ${check.message}; first: ${first.join("; ")}`);
-  }
 }
 
 /** `etcd-v2/shapes.yaml` → `etcd-v2/expected/shapes.yaml`: the hand-written tree for a fixture. */
@@ -85,8 +71,7 @@ export async function checkExpectedTree(
     }
     differences.push(...compareMember(tree, member, semantics));
   }
-  fail(
-    world,
+  world.record.expectCheck(
     `every member of ${name} (${endpoints.length}) holds the expected v3 tree of ${fixture} (${mode}, TTL ${policy})`,
     differences,
   );
@@ -95,9 +80,7 @@ export async function checkExpectedTree(
 /** hashkv of every member at one revision (the lowest current one): all equal. */
 export async function checkHashKv(world: StoreshiftWorld, name: string): Promise<void> {
   const hashes = await hashKvAtOneRevision(world.endpoints(name));
-  world.vars.set(`etcd-oracle:hashkv:${name}`, hashes);
-  fail(
-    world,
+  world.record.expectCheck(
     `hashkv of all ${hashes.length} members of ${name} at revision ${hashes[0]?.revision}`,
     compareHashes(hashes),
   );
@@ -108,7 +91,7 @@ export async function keepCopy(world: StoreshiftWorld, name: string, label: stri
   const root = await makeTempDir(`${label}-copy`);
   world.leaveDir(`copy of etcd "${name}"'s stopped member data (${label})`, root);
   const copy = await copyStoppedMember(world.etcd(name), join(root, "data"));
-  world.vars.set(`etcd-copy:${label}`, copy);
+  world.etcdOracle.copies.set(label, copy);
 }
 
 /**
@@ -122,7 +105,7 @@ export async function compareWithEtcdctl(
   label: string,
   policy: TtlPolicyName,
 ): Promise<void> {
-  const copy = world.variable<MemberCopy>(`etcd-copy:${label}`);
+  const copy = world.etcdOracle.copies.get(label);
   const reference = await startEtcdctlReference(copy, { name: label, noTtl: policy === "drop" });
   world.ownEtcds.add(reference.etcd);
   world.etcds.set(label, reference.etcd);
@@ -133,8 +116,7 @@ export async function compareWithEtcdctl(
     differences.push(
       ...compareWithReference(await readMember(endpoint), theirs, { leasesDiffer: policy === "lease" }),
     );
-  fail(
-    world,
+  world.record.expectCheck(
     `${name} holds what etcdctl migrate${policy === "drop" ? " --no-ttl" : ""} made of copy ${label} (${reference.outcome}; ${theirs.kvs.length} keys), apart from revisions`,
     differences,
   );
@@ -225,8 +207,7 @@ export async function checkWritesIntact(
       }
     }
   }
-  fail(
-    world,
+  world.record.expectCheck(
     `the v3 client's ${writes.length} write(s) to ${name} during the migration are intact`,
     differences,
   );
@@ -242,7 +223,7 @@ export async function checkUnchangedWithRevisions(
   view: string,
   label: string,
 ): Promise<void> {
-  const before = world.variable<string>(`snapshot:${label}`);
+  const before = world.snapshots.get(label);
   const file = join(
     await world.ensureArtifactDir(),
     `snapshot-${label.replace(/[^A-Za-z0-9_.-]+/g, "_")}-strict.ndjson`,
@@ -264,12 +245,5 @@ export async function checkUnchangedWithRevisions(
   const diff = await diffSnapshots(await loadSnapshot(before), await loadSnapshot(file), {
     config,
   });
-  const check = diffCheck(`${view} unchanged since "${label}", revisions and indexes included`, diff);
-  world.record.checks.push(check);
-  if (check.status === "failed") {
-    const first = (check.differences ?? []).filter((d) => d.class !== "accounted").slice(0, 5);
-    throw new Error(
-      `${check.name}: ${check.message}; first: ${first.map((d) => `${d.class} ${d.id} ${d.path}`).join("; ")}`,
-    );
-  }
+  world.record.expect(diffCheck(`${view} unchanged since "${label}", revisions and indexes included`, diff));
 }

@@ -112,7 +112,7 @@ export function registerHooks(): void {
   Before({ tags: "@real-calicoctl", timeout }, async function (this: StoreshiftWorld) {
     const chosen = this.params.migrator;
     if (chosen.startsWith("calicoctl=")) {
-      this.vars.set("calico:calicoctl", chosen);
+      this.calico.migrator = chosen;
       return undefined;
     }
     const located = await locateCalicoctl();
@@ -120,7 +120,7 @@ export function registerHooks(): void {
       this.record.reason = `needs a real calicoctl: ${located.reason}`;
       return "skipped";
     }
-    this.vars.set("calico:calicoctl", `calicoctl=${located.path}`);
+    this.calico.migrator = `calicoctl=${located.path}`;
     return undefined;
   });
   Before({ tags: "@needs-docker", timeout }, function (this: StoreshiftWorld) {

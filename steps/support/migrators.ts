@@ -1,5 +1,3 @@
-import type { QuirkMode } from "../../src/calico/export/build.js";
-import type { CrdManifest } from "../../src/calico/kube/crds.js";
 import type { MigrationStores, Migrator } from "../../src/calico/migrator.js";
 import type { V2V3Migrator } from "../../src/etcd-v2v3/migrator.js";
 import { calicoMigrator, v2v3Migrator } from "../../src/migrator-module/module.js";
@@ -15,12 +13,11 @@ export function calicoMigratorFor(
   world: StoreshiftWorld,
   stores: Partial<MigrationStores> = {},
 ): Promise<Migrator> {
-  const source = world.variable<string>("calico:source");
+  const source = world.calico.source.get();
   const defaults = { etcdEndpoints: world.endpoints(source), kubeconfigPath: world.kube().kubeconfigPath };
   // a @real-calicoctl scenario always drives the located calicoctl, whatever --migrator says
-  const chosen = (world.vars.get("calico:calicoctl") as string | undefined) ?? world.params.migrator;
-  const crds = world.vars.get("calico:crds") as CrdManifest[] | undefined;
-  const mode = world.vars.get("calico:mode") as QuirkMode | undefined;
+  const chosen = world.calico.migrator ?? world.params.migrator;
+  const { crds, mode } = world.calico;
   return calicoMigrator(
     chosen,
     { ...defaults, ...stores },

@@ -66,6 +66,28 @@ export class ScenarioRecord {
     return check;
   }
 
+  /**
+   * Records a named check and fails the step when a difference counts (is not accounted for). The
+   * error names the check, its message and its first counting differences, so the failure reads on
+   * its own; `passedNote` is the message of a passed check (what was compared, how much).
+   */
+  expectCheck(name: string, differences: Difference[], passedNote?: string): Check {
+    const counted = differences.some((d) => d.class !== "accounted");
+    const check = this.check(name, differences, counted ? undefined : passedNote);
+    if (check.status === "failed") throw new Error(checkFailure(check));
+    return check;
+  }
+
+  /**
+   * Records a check built elsewhere (a diff's, a judge's verdict) and fails the step when it failed,
+   * with the same error as `expectCheck`.
+   */
+  expect(check: Check): Check {
+    this.checks.push(check);
+    if (check.status === "failed") throw new Error(checkFailure(check));
+    return check;
+  }
+
   /** Records what this scenario found about an upstream case; reports tabulate these per case and tool. */
   upstreamCase(verdict: UpstreamCaseVerdict): void {
     this.upstreamCases.push(verdict);
@@ -111,4 +133,13 @@ export class ScenarioRecord {
       upstreamCases: this.upstreamCases.length ? this.upstreamCases : undefined,
     };
   }
+}
+
+/** `NAME: MESSAGE; first: CLASS ID PATH [KIND] (NOTE); …`: a failed check as one line. */
+export function checkFailure(check: Check, shown = 5): string {
+  const first = (check.differences ?? [])
+    .filter((d) => d.class !== "accounted")
+    .slice(0, shown)
+    .map((d) => `${d.class} ${d.id}${d.path ? ` ${d.path}` : ""} [${d.kind}]${d.note ? ` (${d.note})` : ""}`);
+  return `${check.name}: ${check.message ?? "failed"}${first.length ? `; first: ${first.join("; ")}` : ""}`;
 }
