@@ -12,6 +12,8 @@ import {
   runAttempt,
   stepDeadlineMs,
 } from "../../src/faults/attempts.js";
+import { FaultSession } from "../../src/faults/session.js";
+import { whenTrue } from "../../src/faults/triggers.js";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -132,4 +134,37 @@ test("lock state: a check named `lock state` that passes when each side is one o
     status: "failed",
     message: "lock state: etcd unlocked, Kubernetes locked; expected etcd locked, Kubernetes locked",
   });
+});
+
+test("a step tried under an armed fault that fired but could not be applied fails, its outcome kept", async () => {
+  const session = new FaultSession();
+  session.arm(
+    whenTrue("at once", () => true),
+    "kube-apiserver killed at once",
+    async () => {
+      throw new Error("inject kill into the kube-apiserver: it is not running");
+    },
+  );
+  await sleep(20);
+  await assert.rejects(
+    session.tryStep("import", async () => {}, { deadlineMs: 1000 }),
+    /^StoreshiftError: the fault did not happen: kube-apiserver killed at once: could not be applied: inject kill into the kube-apiserver: it is not running$/,
+  );
+  assert.equal(session.lastAttempt?.phase, "import");
+  assert.equal(session.lastAttempt?.error, undefined);
+  await session.stop();
+});
+
+test("a step tried with no armed fault keeps its failure as the session's last attempt, not as an error", async () => {
+  const session = new FaultSession();
+  const a = await session.tryStep(
+    "lock",
+    async () => {
+      throw new Error("lock etcd: etcd at http://127.0.0.1:1: ECONNREFUSED");
+    },
+    { deadlineMs: 1000 },
+  );
+  assert.equal(session.lastAttempt, a);
+  assert.equal(a.error, "lock etcd: etcd at http://127.0.0.1:1: ECONNREFUSED");
+  assert.deepEqual(session.etcdEndpoints("source", ["http://127.0.0.1:2379"]), ["http://127.0.0.1:2379"]);
 });
