@@ -12,6 +12,7 @@ import "./etcd-oracles.steps.js";
 import "./etcd-lifecycle.steps.js";
 import "./calico-readiness.steps.js";
 import "./faults.steps.js";
+import "./fault-migrations.steps.js";
 import "./sources.steps.js";
 import "./live-writers.steps.js";
 import "./upstream-etcd.steps.js";

@@ -1,5 +1,7 @@
 import { connect } from "node:net";
 import { errorMessage, StoreshiftError } from "../common/errors.js";
+import type { OfflineMigrationResult } from "../etcd-v2v3/offline.js";
+import { type Attempt, type PhaseRecorder, runAttempt } from "./attempts.js";
 import {
   type FaultTarget,
   type InjectedFault,
@@ -40,6 +42,37 @@ export class FaultSession {
   readonly proxies = new Map<string, StartedFaultProxy>();
   /** Every fault applied so far, in order. */
   readonly applied: AppliedFault[] = [];
+  /** The last migration step tried under the faults (`tryStep`), for the Then steps that judge it. */
+  lastAttempt: Attempt | undefined;
+  /** Per etcd name: the batch size its online migration was tried with, which a recovery reuses. */
+  readonly onlineBatches = new Map<string, number>();
+  /**
+   * Per etcd name: where its tried offline migration keeps member backups, and its result if it
+   * returned one; a recovery restores from the backups only when it did not.
+   */
+  readonly offlineRolls = new Map<string, { backupRoot: string; result?: OfflineMigrationResult }>();
+
+  /** The endpoints a migrator is given for an etcd: the fault proxy's, if one is in front of it. */
+  etcdEndpoints(name: string, direct: string[]): string[] {
+    const proxy = this.proxies.get(`etcd "${name}"`);
+    return proxy ? [`http://${proxy.host}:${proxy.port}`] : direct;
+  }
+
+  /**
+   * Runs a migration step under the deadline, which cancels it (`runAttempt`); its outcome, failure
+   * included, becomes `lastAttempt`. An armed fault that fired but could not be applied fails here,
+   * naming the target and the reason: the step did not run under the fault the scenario names.
+   */
+  async tryStep(
+    phase: string,
+    work: (signal: AbortSignal) => Promise<void>,
+    options: { deadlineMs: number; record?: PhaseRecorder; now?: () => number },
+  ): Promise<Attempt> {
+    this.lastAttempt = await runAttempt(phase, work, options);
+    const failed = this.failures();
+    if (failed.length > 0) throw new StoreshiftError(`the fault did not happen: ${failed.join("; ")}`);
+    return this.lastAttempt;
+  }
 
   /** Injects a process fault now; `healAfterMs` heals it by itself (a pause "for N seconds"). */
   async inject(target: FaultTarget, kind: ProcessFaultKind, healAfterMs?: number): Promise<AppliedFault> {

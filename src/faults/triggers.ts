@@ -101,3 +101,33 @@ export function whenTrue(
     },
   };
 }
+
+/** Where kube-apiserver stores Calico custom resources in its etcd. */
+export const CALICO_CRD_PREFIX = "/registry/crd.projectcalico.org/";
+
+const IPAM_PLURALS = ["/ipamblocks/", "/blockaffinities/", "/ipamhandles/", "/ipamconfigs/"];
+
+/** A key of an IPAM custom resource (blocks, affinities, handles, config) under the registry. */
+export function isIpamKey(key: string): boolean {
+  return IPAM_PLURALS.some((p) => key.includes(p));
+}
+
+/**
+ * Fires once the control plane's etcd has stored `count` Calico custom resources (only IPAM ones
+ * with `ipamOnly`): the import counted on the target itself. Needs the local control plane's etcd.
+ */
+export async function afterCalicoObjects(options: {
+  etcdEndpoint: string | undefined;
+  count: number;
+  ipamOnly: boolean;
+}): Promise<ArmedTrigger> {
+  const { etcdEndpoint, count, ipamOnly } = options;
+  if (!etcdEndpoint) throw new Error("counting objects needs the local control plane's etcd");
+  return afterPuts({
+    endpoints: [etcdEndpoint],
+    prefix: CALICO_CRD_PREFIX,
+    count,
+    keyFilter: ipamOnly ? isIpamKey : undefined,
+    description: `after ${count} ${ipamOnly ? "IPAM" : "Calico"} objects reached Kubernetes`,
+  });
+}

@@ -8,6 +8,7 @@ import { exportFromEtcd, importToKube, lockEtcd, prepareKubeTarget, rollback } f
 import { type CalicoFixture, loadFixture, seedCalicoEtcd } from "../../src/calico/fixture.js";
 import { generateFixture } from "../../src/calico/generate.js";
 import { stopAll } from "../../src/common/cleanup.js";
+import { compareReferences, referenceKey } from "../../src/faults/undisturbed-reference.js";
 import { type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import {
   type StartedLocalControlPlane,
@@ -15,13 +16,12 @@ import {
 } from "../../src/providers/kube/local-control-plane.js";
 import { saveSnapshot } from "../../src/snapshot/file.js";
 import { openStore } from "../../src/store-uri/store-uri.js";
-import { compareReferences, referenceKey } from "../../steps/support/reference-cache.js";
 import { requireBinary } from "../helpers/binaries.js";
 import { FIXTURE, resetKube } from "./calico-helpers.js";
 
 /**
  * The fault suites compute the undisturbed reference once per fixture and worker and reuse it
- * (steps/support/reference-cache.ts). That is sound only if the undisturbed migration is
+ * (src/faults/undisturbed-reference.ts). That is sound only if the undisturbed migration is
  * deterministic: computed twice on fresh stores, its target must be the same Calico objects once the
  * diff's default rules set aside what the API server assigns (uids, resourceVersions, creation
  * timestamps, generations) — exactly what the scenarios' "unchanged since snapshot" check does.
