@@ -56,13 +56,13 @@ step(
   },
   async function (which: string) {
     await tryStep(this, which, async (signal) => {
-      const name = this.variable<string>("calico:source");
+      const name = this.calico.source.get();
       const source = { name, endpoints: this.endpoints(name) };
       const through = await storesThroughProxies(faults(this), source, this.kube(), keepDir(this));
       const migrator = await calicoMigratorFor(this, { ...through, signal });
       await runCalicoStep(migrator, which, {
-        get: () => this.variable<string>("calico:export"),
-        set: (text) => this.vars.set("calico:export", text),
+        get: () => this.calico.exportText.get(),
+        set: (text) => this.calico.exportText.set(text),
       });
     });
   },
@@ -79,7 +79,7 @@ step(
   async function (name: string) {
     const backupRoot = await makeTempDir(`${name}-fault-backup`);
     this.leaveDir(`offline backups of etcd "${name}"`, backupRoot);
-    this.vars.delete(`etcd:offline:${name}`);
+    this.migrations.offline.delete(name);
     await tryStep(this, "offline migration", async (signal) =>
       migrateOfflineUnderFault({
         session: faults(this),
@@ -89,7 +89,7 @@ step(
         backupRoot,
         signal,
         log: (line) => this.log(line),
-        onResult: (result) => this.vars.set(`etcd:offline:${name}`, result),
+        onResult: (result) => this.migrations.offline.set(name, result),
       }),
     );
   },
@@ -113,7 +113,7 @@ step(
         batch,
         signal,
       });
-      this.vars.set(`etcd:online:${name}`, result);
+      this.migrations.online.set(name, result);
     });
   },
 );
@@ -173,7 +173,7 @@ step(
   async function (etcd: string, kube: string) {
     // read by the independent oracle (raw etcd key, raw CR), not by the migrator's own lock code
     const found = {
-      etcd: await etcdLockState(this.endpoints(this.variable<string>("calico:source"))),
+      etcd: await etcdLockState(this.endpoints(this.calico.source.get())),
       kube: await kubeLockState(this.kube().kubeConfig()),
     };
     this.log(`lock state: etcd ${found.etcd}, Kubernetes ${found.kube}`);
@@ -194,12 +194,12 @@ step(
     doc: "The reference a recovered run must equal: lock, export and import with no fault, snapshot Calico in Kubernetes under that label, then roll back. Computed once per fixture and worker: the second scenario of a fixture computes it again and records that both are equal (the check fails otherwise); later ones reuse the snapshot and only lock and roll back the source, so it is left as the full run leaves it. STORESHIFT_UNDISTURBED_REFERENCE=recompute computes and compares in every scenario, =off computes in every scenario.",
   },
   async function (label: string) {
-    const source = this.etcds.get(this.variable<string>("calico:source"));
+    const source = this.etcds.get(this.calico.source.get());
     const reference = await undisturbedReference({
       label,
       inputs: {
-        fixture: this.variable<unknown>("calico:fixture"),
-        crds: this.vars.get("calico:crds"),
+        fixture: this.calico.fixture.get(),
+        crds: this.calico.crds,
         migrator: this.params.migrator,
         backend: this.params.backend,
         sourceEtcd: source ? `local ${source.options.line}` : "container",
@@ -210,8 +210,8 @@ step(
       kubeconfigPath: this.kube().kubeconfigPath,
       migrator: () => calicoMigratorFor(this),
     });
-    if (reference.exportText !== undefined) this.vars.set("calico:export", reference.exportText);
-    this.vars.set(`snapshot:${label}`, reference.file);
+    if (reference.exportText !== undefined) this.calico.exportText.set(reference.exportText);
+    this.snapshots.set(label, reference.file);
   },
 );
 
@@ -229,10 +229,7 @@ step(
     const session = faults(this);
     const kubeConfig = this.kube().kubeConfig();
     const migrator = () => calicoMigratorFor(this);
-    this.vars.set(
-      "calico:export",
-      await recoverCalico({ session, record: this.record, kubeConfig, migrator }),
-    );
+    this.calico.exportText.set(await recoverCalico({ session, record: this.record, kubeConfig, migrator }));
   },
 );
 
@@ -253,7 +250,7 @@ step(
       migrator: () => v2v3MigratorFor(this),
       keepDir: keepDir(this),
     });
-    if (result) this.vars.set(`etcd:offline:${name}`, result);
+    if (result) this.migrations.offline.set(name, result);
   },
 );
 
@@ -275,6 +272,6 @@ step(
       v2Endpoint: this.endpoints(name)[0] ?? "",
       v3Endpoints: this.endpoints(name),
     });
-    this.vars.set(`etcd:online:${name}`, result);
+    this.migrations.online.set(name, result);
   },
 );

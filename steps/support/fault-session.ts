@@ -2,15 +2,12 @@ import { FaultSession } from "../../src/faults/session.js";
 import type { FaultStores } from "../../src/faults/targets.js";
 import type { StoreshiftWorld } from "./world.js";
 
-/** One fault session per scenario, held beside the World rather than in its `vars`. */
-const sessions = new WeakMap<StoreshiftWorld, FaultSession>();
-
 /** The scenario's fault session, created (and left to be healed and stopped) on first use. */
 export function faultSession(world: StoreshiftWorld): FaultSession {
-  const existing = sessions.get(world);
+  const existing = world.faults.session;
   if (existing) return existing;
   const session = new FaultSession();
-  sessions.set(world, session);
+  world.faults.session = session;
   // before the pool resets the stores: every fault healed, every proxy closed; or, when the
   // scenario is kept, every fault left applied and nothing scheduled to change that
   world.leave({

@@ -110,25 +110,10 @@ export class LiveWritersState {
   );
 }
 
-/** What a try step under a fault did: its phase, how long it took, its one-line failure. */
-export interface FaultAttempt {
-  phase: string;
-  error?: string;
-  ms: number;
-}
-
-/** Faults applied in this scenario and what the try steps under them did. */
+/** Faults applied in this scenario; attempts, batches and backups live in the session itself. */
 export class FaultsState {
   /** Applied faults and fault proxies; created (and left for release) by the first fault step. */
   session: FaultSession | undefined;
-  readonly lastAttempt = new Produced<FaultAttempt>("try step under a fault", "When I try the Calico … step");
-  /** Where a tried offline migration put its backups, by etcd name, for the recovery step. */
-  readonly backupRoots = new ProducedByName<string>(
-    "offline backups of a tried migration of etcd",
-    'When I try the offline migration of etcd "…"',
-  );
-  /** The batch size a tried online migration used, by etcd name; recovery uses the same. */
-  readonly batches = new Map<string, number>();
 }
 
 /** Which tool an upstream Calico case row runs with. */

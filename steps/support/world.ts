@@ -13,7 +13,6 @@ import {
 } from "../../src/providers/containers/etcd-container.js";
 import { type StartedLocalEtcd, startLocalEtcd } from "../../src/providers/etcd/local-etcd.js";
 import type { KubeTarget } from "../../src/providers/kube-target.js";
-import { LegacyVars } from "./legacy-vars.js";
 import { ProducedByName } from "./produced.js";
 import { ScenarioRecord } from "./scenario-record.js";
 import {
@@ -97,16 +96,6 @@ export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
   readonly live = new LiveWritersState();
   readonly upstream = new UpstreamState();
   readonly faults = new FaultsState();
-  /**
-   * @deprecated only steps/faults.steps.ts still uses it; see the typed fields. Its keys shared with
-   * other steps ("calico:source", "calico:export", `snapshot:LABEL`, ...) read and write those fields.
-   */
-  readonly vars: Map<string, unknown> = new LegacyVars({
-    calico: this.calico,
-    migrations: this.migrations,
-    snapshots: this.snapshots,
-    faults: this.faults,
-  });
   scenarioSlug = "scenario";
   lastError: Error | undefined;
   /**
@@ -265,11 +254,5 @@ export class StoreshiftWorld extends World<Partial<StoreshiftParameters>> {
     await copyFile(path, copy);
     this.record.artifacts.push(copy);
     return path;
-  }
-
-  /** @deprecated only steps/faults.steps.ts still uses it; read the typed fields instead. */
-  variable<T>(name: string): T {
-    if (!this.vars.has(name)) throw new Error(`nothing called "${name}" was produced by an earlier step`);
-    return this.vars.get(name) as T;
   }
 }
